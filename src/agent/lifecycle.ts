@@ -1,0 +1,85 @@
+/**
+ * Every way a thread or process can end, and the flush that keeps its data:
+ * - normal end or `process.exit()` (also inside a worker): `exit` handler, synchronous final flush;
+ * - uncaught exception that will end the thread: `uncaughtExceptionMonitor`, synchronous final flush;
+ * - `worker.terminate()` (tinypool/piscina `destroy()`): the parent's rescue (worker-control.ts);
+ * - SIGTERM / SIGINT / SIGHUP to a process: handler flushes its workers and itself, then re-raises the signal
+ *   when nobody else listens, so the exit status is the signal's, as it would have been;
+ * - SIGKILL: nothing runs. The loss is what was sampled since the last flush (see thread-agent.ts); the parent's
+ *   `child-exit` event records that the child died that way.
+ *
+ * Note: vitest's own workers never run `exit` handlers (nor do terminated workers); the setup file's afterAll
+ * flush is what covers them (agent/setup.ts).
+ */
+import * as childProcess from 'node:child_process'
+import { isMainThread } from 'node:worker_threads'
+import { nowUs, type ThreadAgent } from './thread-agent.js'
+import type { WorkerController } from './worker-control.js'
+import { debug } from './debug.js'
+
+const SIGNALS = process.platform === 'win32' ? (['SIGINT', 'SIGTERM'] as const) : (['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
+
+export function installLifecycleHooks(
+  agent: ThreadAgent,
+  getController: () => WorkerController | null,
+  rescueTimeoutMs: number,
+): void {
+  process.on('exit', (code) => agent.end('exit', `code ${code}`))
+
+  process.on('uncaughtExceptionMonitor', (err, origin) => {
+    // With a user 'uncaughtException' handler the thread lives on: just make sure nothing is lost so far.
+    if (process.listenerCount('uncaughtException') > 0) return agent.flush('interval')
+    const message = err instanceof Error ? err.message : String(err)
+    agent.end('uncaught', `${origin}: ${message}`.slice(0, 500))
+  })
+
+  // Signals reach only a process's main thread.
+  if (!isMainThread) return
+  for (const signal of SIGNALS) {
+    const onSignal = async (): Promise<void> => {
+      debug('lifecycle', `${signal} received`)
+      const controller = getController()
+      // Senders escalate to SIGKILL after 500 ms (vitest) or 1000 ms (tinypool): stay well inside that.
+      if (controller) await controller.callAll('rescue', [-1], Math.min(rescueTimeoutMs, 250)).catch(() => {})
+      agent.end('signal', signal)
+      if (process.listenerCount(signal) === 1) {
+        process.removeListener(signal, onSignal)
+        process.kill(process.pid, signal)
+      }
+    }
+    process.on(signal, onSignal)
+  }
+}
+
+/**
+ * Records the threads and processes this thread creates: the reader joins children on these events when env
+ * lineage is missing (tinypool's child_process runtime replaces the child's env), and a child's exit by signal
+ * (SIGKILL) is only ever witnessed here.
+ */
+export function trackChildren(agent: ThreadAgent, onWorker: () => void): void {
+  process.on('worker', (worker) => {
+    agent.append({ t: 'spawn', at: nowUs(), kind: 'worker', threadId: worker.threadId })
+    onWorker()
+  })
+
+  const proto = childProcess.ChildProcess.prototype as childProcess.ChildProcess & {
+    spawn: (options: { file?: string; args?: string[] }) => unknown
+    [PATCHED]?: boolean
+  }
+  if (proto[PATCHED]) return
+  const originalSpawn = proto.spawn
+  proto.spawn = function spawn(this: childProcess.ChildProcess, options) {
+    const result = originalSpawn.call(this, options)
+    const pid = this.pid
+    if (typeof pid === 'number') {
+      const command = [options?.file, ...(options?.args ?? []).slice(1)].join(' ').slice(0, 300)
+      agent.append({ t: 'spawn', at: nowUs(), kind: 'process', pid, command })
+      this.once('exit', (code, signal) => {
+        agent.append({ t: 'child-exit', at: nowUs(), pid, code, signal })
+      })
+    }
+    return result
+  }
+  proto[PATCHED] = true
+}
+const PATCHED = Symbol.for('vitest-profiler.spawn-patched')

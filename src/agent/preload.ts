@@ -1,0 +1,89 @@
+/**
+ * Entry of the agent, loaded into every thread and process of a profiling run by the bootstrap file that
+ * `--require` (execArgv) and NODE_OPTIONS point at. Idempotent per thread, and inert unless the run it was
+ * started for is still active (NODE_OPTIONS leaks into every node process a test starts, `tsc` included).
+ *
+ * No vitest imports here: this runs in threads vitest knows nothing about.
+ */
+import { threadId } from 'node:worker_threads'
+import { setInterval } from 'node:timers'
+import { SPOOL_VERSION, type AgentConfig, type ChunkReason, type WindowEvent } from '../spool/format.js'
+import { ThreadAgent, nowUs, runIsActive } from './thread-agent.js'
+import { WorkerController, patchWorkerTerminate } from './worker-control.js'
+import { installLifecycleHooks, trackChildren } from './lifecycle.js'
+import { AGENT_GLOBAL, agentSlot } from './global.js'
+import { debug } from './debug.js'
+
+/** What the setup file and parent rescues call on a thread's agent (through globalThis[Symbol.for(...)]). */
+export interface AgentApi {
+  readonly key: string
+  readonly threadId: number
+  openWindow(): { id: number; start: number; cpuStart: number }
+  closeWindow(
+    open: { id: number; start: number; cpuStart: number },
+    info: Omit<WindowEvent, 't' | 'at' | 'start' | 'end' | 'cpuStart' | 'cpuEnd' | 'concurrent'>,
+  ): void
+  markRole(pool: string | undefined, project: string | undefined): void
+  /** Flushes this thread and every live descendant worker (awaits the descendants). */
+  flushAll(reason: ChunkReason): Promise<void>
+  /** Parent rescue: final flush if this thread is `target` (a threadId in this process) or below it; -1 = all. */
+  rescue(target: number): boolean
+  flushIfOlderThan(beforeUs: number): boolean
+}
+
+export function start(config: AgentConfig): AgentApi | null {
+  const g = agentSlot() as Record<symbol, AgentApi | null | undefined>
+  const slot = Symbol.for(AGENT_GLOBAL)
+  if (g[slot] !== undefined) return g[slot] ?? null
+  g[slot] = null
+  if (config.version !== SPOOL_VERSION || !runIsActive(config)) return null
+  let agent: ThreadAgent
+  try {
+    agent = new ThreadAgent(config)
+  } catch (err) {
+    // Profiling must never break the code under test.
+    debug('preload', `not started: ${String(err)}`)
+    return null
+  }
+  let controller: WorkerController | null = null
+  const getController = () => controller
+  const ensureController = () => {
+    if (!controller) controller = new WorkerController()
+  }
+  trackChildren(agent, ensureController)
+  patchWorkerTerminate(getController, config.rescueTimeoutMs)
+  installLifecycleHooks(agent, getController, config.rescueTimeoutMs)
+
+  const inMyProcess = (key: string) => key.startsWith(`${process.pid}-`)
+  const api: AgentApi = {
+    key: agent.key,
+    threadId,
+    openWindow: () => agent.openWindow(),
+    closeWindow: (open, info) => agent.closeWindow(open, info),
+    markRole: (pool, project) =>
+      agent.append({ t: 'role', at: nowUs(), role: 'vitest-worker', ...(pool ? { pool } : {}), ...(project ? { project } : {}) }),
+    async flushAll(reason) {
+      const at = nowUs()
+      agent.flush(reason)
+      if (controller) await controller.callAll('flushIfOlderThan', [at], config.rescueTimeoutMs)
+    },
+    rescue(target) {
+      const mine = target === -1 || target === threadId || agent.ancestors.some((k) => inMyProcess(k) && k.endsWith(`-${target}`))
+      if (!mine) return false
+      agent.end('terminated')
+      return true
+    },
+    flushIfOlderThan: (beforeUs) => agent.flushIfOlderThan(beforeUs, 'rescue'),
+  }
+  g[slot] = api
+  // Busy descendants cannot run their own flush timer; flush them from here through the inspector.
+  const busyFlush = setInterval(() => {
+    if (controller && controller.workerCount > 0 && !agent.isEnded) {
+      const before = nowUs() - config.flushIntervalMs * 1000
+      void controller.callAll('flushIfOlderThan', [before], config.rescueTimeoutMs)
+    }
+  }, config.flushIntervalMs)
+  busyFlush.unref()
+  debug('preload', `started in ${agent.key} (${agent.cpu.kind} clock)`)
+  return api
+}

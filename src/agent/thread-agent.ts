@@ -1,0 +1,173 @@
+/**
+ * The agent of one thread: samples it, flushes chunks into its spool folder, records CPU clock readings,
+ * lifecycle events and (for vitest's test threads) test windows. One instance per thread, created by start().
+ */
+import { isMainThread, threadId } from 'node:worker_threads'
+import { setInterval as realSetInterval, clearInterval as realClearInterval } from 'node:timers'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { ThreadSpoolWriter } from '../spool/writer.js'
+import {
+  RUN_MANIFEST_FILE,
+  threadKey,
+  type AgentConfig,
+  type ChunkReason,
+  type EndHow,
+  type SpoolEvent,
+  type ThreadKey,
+  type WindowEvent,
+} from '../spool/format.js'
+import { pickCpuClock, type CpuClock } from './cpu-clock.js'
+import { InspectorSampler, type Sampler } from './sampler.js'
+import { publishLineage, readAncestors } from './lineage.js'
+import { debug } from './debug.js'
+
+// Captured at load: tests may fake timers and clocks later (vi.useFakeTimers), the agent must not notice.
+const hrtimeBigint = process.hrtime.bigint.bind(process.hrtime)
+export const nowUs = (): number => Number(hrtimeBigint() / 1000n)
+
+export class ThreadAgent {
+  readonly key: ThreadKey
+  readonly ancestors: ThreadKey[]
+  readonly cpu: CpuClock
+  private readonly spool: ThreadSpoolWriter
+  private readonly sampler: Sampler
+  private timer: ReturnType<typeof realSetInterval> | null = null
+  private lastFlushUs: number
+  private ended = false
+  /** Ids of the windows open in this thread (more than one under test.concurrent). */
+  private readonly openWindowIds = new Set<number>()
+  /** Ids of windows that overlapped another one at some point. */
+  private readonly overlapped = new Set<number>()
+  private windowSeq = 0
+
+  constructor(readonly config: AgentConfig) {
+    this.key = threadKey(process.pid, threadId)
+    this.ancestors = readAncestors()
+    publishLineage(this.ancestors, this.key)
+    this.cpu = pickCpuClock()
+    this.spool = new ThreadSpoolWriter(config.runDir, this.key)
+    this.sampler = new InspectorSampler(config.intervalUs)
+    const at = nowUs()
+    this.append({
+      t: 'start',
+      v: config.version,
+      at,
+      pid: process.pid,
+      threadId,
+      isMainThread,
+      parent: this.ancestors[this.ancestors.length - 1] ?? null,
+      ppid: process.ppid,
+      title: isMainThread ? process.title : '',
+      entry: isMainThread ? (process.argv[1] ?? '') : '',
+      node: process.version,
+      sampler: this.sampler.name,
+      intervalUs: config.intervalUs,
+      cpuClock: this.cpu.kind,
+    })
+    this.sampler.start()
+    this.lastFlushUs = nowUs()
+    this.append({ t: 'cpu', at: this.lastFlushUs, cpu: this.cpu.read() })
+    this.timer = realSetInterval(() => this.tick(), config.cpuReadIntervalMs)
+    this.timer.unref()
+  }
+
+  append(event: SpoolEvent): void {
+    this.spool.append(event)
+  }
+
+  get isEnded(): boolean {
+    return this.ended
+  }
+
+  private tick(): void {
+    if (this.ended) return
+    const at = nowUs()
+    this.append({ t: 'cpu', at, cpu: this.cpu.read() })
+    if (at - this.lastFlushUs >= this.config.flushIntervalMs * 1000) this.flush('interval')
+  }
+
+  /** Writes everything sampled so far as a chunk; sampling goes on without a gap. */
+  flush(reason: ChunkReason): void {
+    if (this.ended) return
+    this.writeChunk(this.sampler.rotate(), reason)
+  }
+
+  /** Flushes if the last flush is older than `beforeUs` (used by a parent through the inspector). */
+  flushIfOlderThan(beforeUs: number, reason: ChunkReason): boolean {
+    if (this.ended || this.lastFlushUs >= beforeUs) return false
+    this.flush(reason)
+    return true
+  }
+
+  /** Final flush: stops sampling for good and records how the thread ended. Safe to call twice. */
+  end(how: EndHow, detail?: string): void {
+    if (this.ended) return
+    this.ended = true
+    if (this.timer) realClearInterval(this.timer)
+    try {
+      this.writeChunk(this.sampler.stop(), 'final')
+    } catch (err) {
+      debug('agent', `final flush failed: ${String(err)}`)
+    }
+    this.append({ t: 'end', at: nowUs(), how, ...(detail ? { detail } : {}) })
+    this.spool.close()
+    debug('agent', `ended (${how}${detail ? `: ${detail}` : ''})`)
+  }
+
+  private writeChunk(profile: ReturnType<Sampler['stop']>, reason: ChunkReason): void {
+    const at = nowUs()
+    const cpu = this.cpu.read()
+    this.lastFlushUs = at
+    if (!profile) return
+    try {
+      const { seq, file } = this.spool.writeChunk(profile)
+      this.append({
+        t: 'chunk',
+        at,
+        seq,
+        file,
+        from: profile.startTime,
+        to: profile.endTime,
+        samples: profile.samples?.length ?? 0,
+        reason,
+        cpu,
+      })
+    } catch (err) {
+      debug('agent', `chunk write failed: ${String(err)}`)
+    }
+  }
+
+  // ---- test windows (called by the setup file in vitest's test threads) ----
+
+  openWindow(): { id: number; start: number; cpuStart: number } {
+    const id = ++this.windowSeq
+    if (this.openWindowIds.size > 0) {
+      this.overlapped.add(id)
+      for (const other of this.openWindowIds) this.overlapped.add(other)
+    }
+    this.openWindowIds.add(id)
+    return { id, start: nowUs(), cpuStart: this.cpu.read() }
+  }
+
+  closeWindow(
+    open: { id: number; start: number; cpuStart: number },
+    info: Omit<WindowEvent, 't' | 'at' | 'start' | 'end' | 'cpuStart' | 'cpuEnd' | 'concurrent'>,
+  ): void {
+    const end = nowUs()
+    const cpuEnd = this.cpu.read()
+    this.openWindowIds.delete(open.id)
+    const concurrent = this.overlapped.delete(open.id)
+    this.append({ t: 'window', at: end, start: open.start, end, cpuStart: open.cpuStart, cpuEnd, concurrent, ...info })
+  }
+}
+
+/** True if the run this thread was started for is still the active one (inert otherwise). */
+export function runIsActive(config: AgentConfig): boolean {
+  try {
+    const manifest = JSON.parse(fs.readFileSync(path.join(config.runDir, RUN_MANIFEST_FILE), 'utf8'))
+    return manifest.runId === config.runId && !manifest.endedAt
+  } catch {
+    return false
+  }
+}

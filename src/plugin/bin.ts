@@ -1,0 +1,77 @@
+/**
+ * `vitest-profile [any vitest args]`: vitest with profiling on, no config change needed.
+ *
+ * Built on createVitest() rather than startVitest(..., { plugins }): an injected plugin's configureVitest never
+ * runs for `test.projects` on vitest 4 (and skips file-based projects on 5), while instrumenting every
+ * `ctx.projects[i].config` after createVitest works on both (PLATFORM-FACTS.md). The run/exit sequence below
+ * mirrors vitest's own `startVitest` + CLI `start()`, so exit codes are vitest's.
+ * Subcommands that run no tests (list, init, bench, --help, --version) go to vitest's own CLI unchanged.
+ */
+import { spawnSync } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { PROFILE_ENV } from './activation.js'
+import { resolveOptions } from './options.js'
+import { ProfileSession } from './session.js'
+
+const SESSION = Symbol.for('vitest-profiler.session')
+const PROFILED_SUBCOMMANDS = new Set(['run', 'watch', 'dev', 'related'])
+const PASSTHROUGH_FLAGS = new Set(['-h', '--help', '-v', '--version'])
+
+async function main(argv: string[]): Promise<void> {
+  const sub = argv[0]
+  const isSubcommand = sub !== undefined && !sub.startsWith('-') && /^[a-z]+$/.test(sub) && ['list', 'init', 'bench', 'typecheck'].includes(sub)
+  if ((isSubcommand && !PROFILED_SUBCOMMANDS.has(sub!)) || argv.some((a) => PASSTHROUGH_FLAGS.has(a))) {
+    return delegate(argv)
+  }
+  process.env[PROFILE_ENV] = '1'
+  const { createVitest, parseCLI } = await import('vitest/node')
+  const { filter, options } = parseCLI(['vitest', ...argv])
+  // What vitest's prepareVitest does before createVitest.
+  process.env.TEST = 'true'
+  process.env.VITEST = 'true'
+  process.env.NODE_ENV ??= 'test'
+  if (options.run) options.watch = false
+  let ctx: Awaited<ReturnType<typeof createVitest>>
+  try {
+    ctx = await createVitest('test', options)
+  } catch (e) {
+    console.error('\nvitest-profile: startup error\n', e)
+    process.exitCode ??= 1
+    process.exit()
+  }
+  const holder = ctx as unknown as Record<symbol, unknown>
+  if (!holder[SESSION]) holder[SESSION] = ProfileSession.attach(ctx as never, resolveOptions(undefined), true)
+  const filters = filter.map(String)
+  // A config change in watch mode re-creates the server: start again, as startVitest does.
+  ;(ctx as unknown as { onAfterSetServer(fn: () => void): void }).onAfterSetServer(() => {
+    if (ctx.config.standalone) void ctx.init()
+    else void ctx.start(filters)
+  })
+  try {
+    if (ctx.config.mergeReports) await ctx.mergeReports()
+    else if (ctx.config.standalone) await ctx.init()
+    else await ctx.start(filters)
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'VITEST_FILES_NOT_FOUND') {
+      process.exitCode = 1
+      ctx.logger.printError(e, { fullStack: true, type: 'Unhandled Error' })
+      ctx.logger.error('\n\n')
+    }
+  } finally {
+    if (!ctx.shouldKeepServer()) await ctx.close()
+  }
+  if (!ctx.shouldKeepServer()) await ctx.exit()
+}
+
+function delegate(argv: string[]): void {
+  const require = createRequire(import.meta.url)
+  const pkg = require.resolve('vitest/package.json')
+  const bin = pkg.replace(/package\.json$/, 'vitest.mjs')
+  const result = spawnSync(process.execPath, [bin, ...argv], { stdio: 'inherit' })
+  process.exitCode = result.status ?? 1
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  console.error(e)
+  process.exitCode ??= 1
+})

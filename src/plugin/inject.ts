@@ -1,0 +1,34 @@
+/**
+ * Puts the agent into every thread and process of a project: execArgv `--require` reaches vitest's workers,
+ * worker_threads, fork() and tinypool's child_process runtime; env NODE_OPTIONS reaches spawn('node') (and
+ * fork() and worker threads too). Both together reach every case in every pool (PLATFORM-FACTS.md table).
+ */
+import type { Run } from './run-dir.js'
+import { setupFilePath } from './run-dir.js'
+
+const INSTRUMENTED = Symbol.for('vitest-profiler.instrumented')
+
+/** The part of a vitest project config that this touches (v4 and v5 agree on these). */
+export interface InjectableConfig {
+  setupFiles: string[]
+  execArgv?: string[]
+  env?: Record<string, string | undefined>
+  [INSTRUMENTED]?: string
+}
+
+export function instrumentConfig(config: InjectableConfig, run: Run): void {
+  if (config[INSTRUMENTED] === run.runId) return
+  config[INSTRUMENTED] = run.runId
+  const setup = setupFilePath()
+  // First, so that the window's aroundEach wraps every user setup file's hooks too.
+  if (!config.setupFiles.includes(setup)) config.setupFiles = [setup, ...config.setupFiles]
+  config.execArgv = [...(config.execArgv ?? []), '--require', run.bootstrapPath]
+  const env = (config.env ??= {})
+  const inherited = env.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? ''
+  env.NODE_OPTIONS = `${inherited} --require ${quoteForNodeOptions(run.bootstrapPath)}`.trim()
+}
+
+/** NODE_OPTIONS splits on spaces but honours double quotes (with backslash escapes inside them). */
+export function quoteForNodeOptions(p: string): string {
+  return /[\s"\\]/.test(p) ? `"${p.replace(/(["\\])/g, '\\$1')}"` : p
+}

@@ -1,0 +1,88 @@
+/**
+ * The plugin's options: defaults, and validation that names what was wrong and what is accepted.
+ */
+export interface ProfilerOptions {
+  /**
+   * Whether profiling (the sampler) runs. Default 'auto': on with `vitest-profile`, `vitest --mode profile`,
+   * `vitest run -- --profile` or `VITEST_PROFILE=1`; off otherwise.
+   */
+  enabled?: boolean | 'auto'
+  /** Where runs and reports go, relative to the vitest root. Default `.vitest-profile`. */
+  outputDir?: string
+  /**
+   * Sampling interval in microseconds. Default 1000: measured overhead is +2-4% wall per profiled thread at
+   * 1000 us against +11-16% at 250 us and +23-31% at 100 us (PLATFORM-FACTS.md). Accepted: 50 to 100000.
+   */
+  interval?: number
+  /** A thread writes its samples to disk at least this often (ms). Bounds what a SIGKILL can lose. Default 1000. */
+  flushInterval?: number
+  /** How many past runs to keep in the output dir. Default 3. */
+  keepRuns?: number
+  /** Print the terminal summary at the end of a profiled run. Default true. */
+  summary?: boolean
+}
+
+export interface ResolvedOptions {
+  enabled: boolean | 'auto'
+  outputDir: string
+  interval: number
+  flushInterval: number
+  keepRuns: number
+  summary: boolean
+}
+
+export const DEFAULT_OPTIONS: ResolvedOptions = {
+  enabled: 'auto',
+  outputDir: '.vitest-profile',
+  interval: 1000,
+  flushInterval: 1000,
+  keepRuns: 3,
+  summary: true,
+}
+
+export class ProfilerOptionsError extends Error {
+  override name = 'ProfilerOptionsError'
+}
+
+type Check = (value: unknown) => string | null
+
+const integerIn = (min: number, max: number, unit: string): Check => (v) =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? null : `an integer from ${min} to ${max} (${unit})`
+
+const CHECKS: Record<keyof ResolvedOptions, Check> = {
+  enabled: (v) => (v === true || v === false || v === 'auto' ? null : "true, false or 'auto'"),
+  outputDir: (v) => (typeof v === 'string' && v.trim() !== '' ? null : 'a non-empty path string'),
+  interval: integerIn(50, 100_000, 'microseconds'),
+  flushInterval: integerIn(50, 600_000, 'milliseconds'),
+  keepRuns: integerIn(1, 1000, 'runs'),
+  summary: (v) => (typeof v === 'boolean' ? null : 'true or false'),
+}
+
+export function resolveOptions(input: unknown): ResolvedOptions {
+  if (input === undefined) return { ...DEFAULT_OPTIONS }
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new ProfilerOptionsError(`vitest-profiler: options must be an object, got ${describe(input)}.`)
+  }
+  const accepted = Object.keys(CHECKS)
+  const resolved: ResolvedOptions = { ...DEFAULT_OPTIONS }
+  for (const [key, value] of Object.entries(input)) {
+    if (!(key in CHECKS)) {
+      throw new ProfilerOptionsError(
+        `vitest-profiler: unknown option '${key}'. Accepted options: ${accepted.join(', ')}.`,
+      )
+    }
+    if (value === undefined) continue
+    const problem = CHECKS[key as keyof ResolvedOptions](value)
+    if (problem) {
+      throw new ProfilerOptionsError(`vitest-profiler: option '${key}' must be ${problem}, got ${describe(value)}.`)
+    }
+    ;(resolved as unknown as Record<string, unknown>)[key] = value
+  }
+  return resolved
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (value === null || typeof value !== 'object') return String(value)
+  return Array.isArray(value) ? 'an array' : 'an object'
+}

@@ -1,0 +1,48 @@
+/**
+ * One profiling session of a vitest instance: the run directory, the instrumentation of every project (again
+ * after a config change restarts the server in watch mode), and the reporter that reads the run back.
+ */
+import * as fs from 'node:fs'
+import { createRun, endRun, type Run } from './run-dir.js'
+import { instrumentConfig, type InjectableConfig } from './inject.js'
+import { ProfileReporter } from './reporter.js'
+import type { ResolvedOptions } from './options.js'
+
+interface VitestLike {
+  version: string
+  config: { root: string; reporters: unknown[]; watch?: boolean }
+  projects: { config: unknown }[]
+  reporters?: unknown[]
+  logger: { log(...args: unknown[]): void; error(...args: unknown[]): void }
+  onAfterSetServer?(fn: () => void): void
+}
+
+export class ProfileSession {
+  private constructor(
+    readonly run: Run,
+    readonly options: ResolvedOptions,
+  ) {}
+
+  /**
+   * `reportersReady`: from configureVitest, reporter instances go into `config.reporters` (vitest creates its
+   * reporters from it afterwards); after createVitest (the bin) they are already created, so into `reporters`.
+   */
+  static attach(vitest: VitestLike, options: ResolvedOptions, reportersReady = false): ProfileSession {
+    const run = createRun(vitest.config.root, options, vitest.version)
+    const session = new ProfileSession(run, options)
+    session.instrument(vitest)
+    vitest.onAfterSetServer?.(() => session.instrument(vitest))
+    const reporter = new ProfileReporter(session, vitest)
+    if (reportersReady && vitest.reporters) vitest.reporters.push(reporter)
+    else vitest.config.reporters.push(reporter)
+    return session
+  }
+
+  instrument(vitest: VitestLike): void {
+    for (const project of vitest.projects) instrumentConfig(project.config as InjectableConfig, this.run)
+  }
+
+  end(): void {
+    if (fs.existsSync(this.run.runDir)) endRun(this.run)
+  }
+}

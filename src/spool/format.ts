@@ -1,0 +1,239 @@
+/**
+ * The on-disk run format ("spool"): what every profiled thread writes while a run is in progress, and what the
+ * main process reads back after it. This file is the spec; the writer (agent side) and the reader (main side)
+ * both import their types and names from here.
+ *
+ * Layout, below the output dir (default `.vitest-profile/`):
+ *
+ *   bootstrap/<runId>.cjs            the preload that `--require` and NODE_OPTIONS point at (carries the config)
+ *   runs/<runId>/run.json            RunManifest, written by the main process at start and end of the run
+ *   runs/<runId>/threads/<key>/      one folder per thread, `<key>` = ThreadKey = `${pid}-${threadId}`
+ *       events.ndjson                append-only, one SpoolEvent per line (JSON), in the order they happened
+ *       chunk-000001.cpuprofile      one V8 CPU profile per flush, exactly as `Profiler.stop` returned it
+ *
+ * Units and invariants (every reader may rely on them; the reader checks them):
+ * - All timestamps (`at`, `start`, `end`, `from`, `to`) are MICROSECONDS on the monotonic clock of
+ *   `process.hrtime.bigint() / 1000n`. V8 profile `startTime`/`endTime`/`timeDeltas` are on the same clock
+ *   (measured: offsets <= 6 us across threads and forked processes), so samples and windows compare directly.
+ * - `cpu` readings are MICROSECONDS of on-CPU time of ONE thread since it started, non-decreasing per thread.
+ * - Chunks of one thread have strictly increasing `seq` starting at 1. Consecutive chunks may overlap by a few
+ *   samples (rotation starts the next profile before stopping the previous one, so no time goes unsampled); a
+ *   reader drops samples of chunk N+1 at or before the last sample of chunk N.
+ * - A thread folder whose events.ndjson has no `end` event belongs to a thread that died without flushing
+ *   (SIGKILL, a crash, or a kill that came before our flush): the reader reports it as `unflushed`. Its last
+ *   line may be torn (partially written); a torn LAST line is tolerated and reported, a torn earlier line is
+ *   an error.
+ * - A chunk file referenced by a `chunk` event always exists and is complete: it is written to a temporary
+ *   name and renamed before the event is appended.
+ */
+
+/** Bump on any incompatible change of the files below; the reader refuses other versions with a clear error. */
+export const SPOOL_VERSION = 1
+
+export const RUN_MANIFEST_FILE = 'run.json'
+export const THREADS_DIR = 'threads'
+export const EVENTS_FILE = 'events.ndjson'
+export const chunkFileName = (seq: number): string => `chunk-${String(seq).padStart(6, '0')}.cpuprofile`
+
+/** `${pid}-${threadId}`: unique for the life of a run (pids are not reused while the run holds them). */
+export type ThreadKey = string
+export const threadKey = (pid: number, threadId: number): ThreadKey => `${pid}-${threadId}`
+
+/** Configuration the main process hands to every agent through the bootstrap file. */
+export interface AgentConfig {
+  version: typeof SPOOL_VERSION
+  runId: string
+  /** Absolute path of runs/<runId>. */
+  runDir: string
+  /** Sampling interval in microseconds (V8 `Profiler.setSamplingInterval`). */
+  intervalUs: number
+  /** A thread flushes a chunk at least this often (milliseconds) while its event loop turns. */
+  flushIntervalMs: number
+  /** Milliseconds between CPU clock readings while the event loop turns. */
+  cpuReadIntervalMs: number
+  /** Which sampler backend to use. */
+  sampler: 'inspector'
+  /** Milliseconds a parent waits for a worker to flush before it lets `terminate()` proceed anyway. */
+  rescueTimeoutMs: number
+}
+
+/** Written by the main process: once at start (no `endedAt`), rewritten at the end. */
+export interface RunManifest {
+  version: typeof SPOOL_VERSION
+  runId: string
+  /** Wall-clock ISO time, for humans only. */
+  startedAt: string
+  endedAt?: string
+  /** Monotonic microseconds, comparable with every event. */
+  startUs: number
+  endUs?: number
+  rootDir: string
+  vitestVersion: string
+  nodeVersion: string
+  config: AgentConfig
+}
+
+/** How a CPU clock reading was obtained, best first. */
+export type CpuClockKind =
+  /** `process.threadCpuUsage()` (Node >= 22.19, per thread). */
+  | 'thread-cpu-usage'
+  /** `/proc/thread-self/schedstat` first field (Linux, any Node): on-CPU ns of the calling thread. */
+  | 'schedstat'
+  /** `process.cpuUsage()`: the whole process, correct only for a process's single JS thread. */
+  | 'process-cpu-usage'
+  /** No clock: CPU is estimated from work samples later (reported as such). */
+  | 'none'
+
+export type EndHow =
+  /** The thread's event loop ended or `process.exit()` ran (exit handlers executed). */
+  | 'exit'
+  /** A parent called `worker.terminate()`; the agent flushed first through the inspector rescue. */
+  | 'terminated'
+  /** An uncaught exception ended the thread; flushed from `uncaughtExceptionMonitor`. */
+  | 'uncaught'
+  /** SIGTERM / SIGINT / SIGHUP reached the process; flushed in the handler, then the signal was re-raised. */
+  | 'signal'
+  /** The run ended while the thread was alive (vitest worker torn down after its last test): final flush. */
+  | 'detached'
+
+interface EventBase {
+  /** Monotonic microseconds. */
+  at: number
+}
+
+export interface StartEvent extends EventBase {
+  t: 'start'
+  v: typeof SPOOL_VERSION
+  pid: number
+  threadId: number
+  isMainThread: boolean
+  /** ThreadKey of the thread that created this one, when known (env lineage, see agent/lineage.ts). */
+  parent: ThreadKey | null
+  ppid: number
+  /** Worker name (`new Worker(f, { name })`) or process title. */
+  title: string
+  /** Entry script, for humans: argv[1] in a process, the worker's filename in a worker when known. */
+  entry: string
+  node: string
+  sampler: AgentConfig['sampler']
+  intervalUs: number
+  cpuClock: CpuClockKind
+  /** True for the thread running vitest's test runner (it records windows). Set by a later `role` event. */
+}
+
+/** The thread turned out to be a vitest test runner thread (set when the setup file loads). */
+export interface RoleEvent extends EventBase {
+  t: 'role'
+  role: 'vitest-worker'
+  pool?: string
+  project?: string
+}
+
+export interface CpuEvent extends EventBase {
+  t: 'cpu'
+  /** On-CPU microseconds of this thread since it started. */
+  cpu: number
+}
+
+export type ChunkReason = 'interval' | 'file-end' | 'rescue' | 'final'
+
+export interface ChunkEvent extends EventBase {
+  t: 'chunk'
+  seq: number
+  file: string
+  /** Profile startTime / endTime (us). */
+  from: number
+  to: number
+  samples: number
+  reason: ChunkReason
+  /** CPU reading taken at the moment the chunk was stopped. */
+  cpu: number
+}
+
+/** One test's window, written by the test's own thread when the test (with its hooks) ends. */
+export interface WindowEvent extends EventBase {
+  t: 'window'
+  /** vitest task id (stable within a run, joins with the main process's TestCase.id). */
+  testId: string
+  /** Full name: suite names and test name joined by ' > '. */
+  name: string
+  /** Test file path relative to the project root. */
+  file: string
+  project: string
+  start: number
+  end: number
+  cpuStart: number
+  cpuEnd: number
+  /** True if another window of this thread overlapped this one (`test.concurrent`). */
+  concurrent: boolean
+  /** vitest's state of the test when the window closed. */
+  state: 'pass' | 'fail' | 'skip' | 'unknown'
+  retry: number
+}
+
+/** This thread created a worker thread or a child process. */
+export interface SpawnEvent extends EventBase {
+  t: 'spawn'
+  kind: 'worker' | 'process'
+  /** For workers: the child's threadId (same pid). */
+  threadId?: number
+  /** For processes: the child's pid. */
+  pid?: number
+  /** For processes: the command, for humans. */
+  command?: string
+}
+
+/** A child process this thread created has exited (seen from the parent: the only witness of a SIGKILL). */
+export interface ChildExitEvent extends EventBase {
+  t: 'child-exit'
+  pid: number
+  code: number | null
+  signal: string | null
+}
+
+export interface EndEvent extends EventBase {
+  t: 'end'
+  how: EndHow
+  detail?: string
+}
+
+export type SpoolEvent =
+  | StartEvent
+  | RoleEvent
+  | CpuEvent
+  | ChunkEvent
+  | WindowEvent
+  | SpawnEvent
+  | ChildExitEvent
+  | EndEvent
+
+/** A V8 CPU profile as `Profiler.stop` returns it (DevTools protocol `Profiler.Profile`). */
+export interface V8Profile {
+  nodes: V8ProfileNode[]
+  /** Microseconds, same clock as our events. */
+  startTime: number
+  endTime: number
+  /** Node id of the leaf frame of each sample. */
+  samples?: number[]
+  /** Microseconds between consecutive samples; the first is relative to startTime. */
+  timeDeltas?: number[]
+}
+
+export interface V8CallFrame {
+  functionName: string
+  scriptId: string
+  url: string
+  /** 0-based. */
+  lineNumber: number
+  /** 0-based. */
+  columnNumber: number
+}
+
+export interface V8ProfileNode {
+  id: number
+  callFrame: V8CallFrame
+  hitCount?: number
+  children?: number[]
+  /** `line` is 1-based (unlike callFrame.lineNumber). */
+  positionTicks?: { line: number; ticks: number }[]
+}
