@@ -1,40 +1,49 @@
 /**
- * The Vitest plugin. `configureVitest` runs in the main process: it decides whether this run profiles, creates
- * the run directory, instruments every project (inject.ts) and adds the reporter that reads the run back.
+ * The Vitest plugin. In the main process it decides whether this run profiles, then starts one ProfileSession
+ * per vitest instance: the run directory, the instrumentation of every project, and the reporter.
+ *
+ * Two ways in, because neither reaches every config:
+ * - `configureVitest` runs for the plugins of each *project*. With `test.projects`, a plugin in the root config
+ *   is not part of any project (unless an inline project `extends` the root), so it never runs there.
+ * - For that case the `config` hook adds a small reporter whose `onInit(vitest)` runs at the start of every
+ *   run, before any pool starts (vitest's `start()` reports onInit before it collects specifications).
  */
 import type { Plugin } from 'vite'
 import { resolveOptions, type ProfilerOptions, type ResolvedOptions } from './options.js'
 import { isProfilingOn } from './activation.js'
-import { ProfileSession } from './session.js'
+import { ProfileSession, type VitestLike } from './session.js'
 
 export type { ProfilerOptions } from './options.js'
 
-interface VitestLike {
-  version: string
-  config: { root: string; reporters: unknown[]; watch?: boolean }
-  projects: { config: unknown }[]
-  logger: { log(...args: unknown[]): void; error(...args: unknown[]): void }
-}
-
 const SESSION = Symbol.for('vitest-profiler.session')
+
+function ensureSession(vitest: VitestLike, options: ResolvedOptions, reportersReady: boolean): void {
+  const holder = vitest as unknown as Record<symbol, ProfileSession | undefined>
+  if (!holder[SESSION]) holder[SESSION] = ProfileSession.attach(vitest, options, reportersReady)
+}
 
 export default function profiler(options?: ProfilerOptions): Plugin {
   const resolved: ResolvedOptions = resolveOptions(options)
-  let mode: string | undefined
+  let on = false
   return {
     name: 'vitest-profiler',
-    configResolved(config) {
-      mode = config.mode
+    config(viteConfig, env) {
+      on = isProfilingOn({ enabled: resolved.enabled, mode: env.mode, argv: process.argv, env: process.env })
+      const test = (viteConfig as { test?: { projects?: unknown; reporters?: unknown } }).test
+      if (!on || !test?.projects) return
+      // Keep vitest's defaults: an explicit reporters list replaces them (vitest's resolveConfig).
+      const existing = test.reporters === undefined ? defaultReporters() : Array.isArray(test.reporters) ? test.reporters : [test.reporters]
+      test.reporters = [...existing, { onInit: (vitest: VitestLike) => ensureSession(vitest, resolved, true) }]
     },
     // @ts-expect-error: configureVitest is vitest's hook, unknown to vite's Plugin type.
     configureVitest({ vitest }: { vitest: VitestLike }) {
-      const holder = vitest as unknown as Record<symbol, ProfileSession | undefined>
-      if (holder[SESSION]) return
-      const on = isProfilingOn({ enabled: resolved.enabled, mode, argv: process.argv, env: process.env })
-      if (!on) return
-      holder[SESSION] = ProfileSession.attach(vitest, resolved)
+      if (on) ensureSession(vitest, resolved, false)
     },
   }
+}
+
+function defaultReporters(): unknown[] {
+  return process.env.GITHUB_ACTIONS === 'true' ? ['default', 'github-actions'] : ['default']
 }
 
 export { ProfileSession }

@@ -8,7 +8,8 @@ import { instrumentConfig, type InjectableConfig } from './inject.js'
 import { ProfileReporter } from './reporter.js'
 import type { ResolvedOptions } from './options.js'
 
-interface VitestLike {
+/** The parts of vitest's Vitest instance a session uses (v4 and v5 agree on these). */
+export interface VitestLike {
   version: string
   config: { root: string; reporters: unknown[]; watch?: boolean }
   projects: { config: unknown }[]

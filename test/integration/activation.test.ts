@@ -1,0 +1,56 @@
+/**
+ * Every documented way of turning profiling on, in a config that has the plugin, and the bin with
+ * `test.projects` (inline and file-based projects) on the plugin-less config.
+ */
+import { describe, expect, test } from 'vitest'
+import { runFixture } from '../helpers/run-fixture.js'
+
+describe('plugin activation', () => {
+  test('off by default: no run directory, no summary, same exit code', async () => {
+    const r = await runFixture('activation', { via: 'vitest', args: ['run'] })
+    expect(r.code, r.output).toBe(0)
+    expect(r.runDir).toBeNull()
+    expect(r.output).not.toContain('vitest-profiler')
+  })
+
+  test.each([
+    ['vitest --mode profile', ['run', '--mode', 'profile'], {}],
+    ['vitest run -- --profile', ['run', '--', '--profile'], {}],
+    ['VITEST_PROFILE=1', ['run'], { VITEST_PROFILE: '1' }],
+  ])('%s turns profiling on', async (_label, args, env) => {
+    const r = await runFixture('activation', { via: 'vitest', args, env })
+    expect(r.code, r.output).toBe(0)
+    expect(r.summary?.tests.map((t) => t.name)).toEqual(['spins'])
+    expect(r.summary!.tests[0]!.samplesMain).toBeGreaterThan(10)
+    expect(r.output).toContain('profiles received: 1')
+  })
+
+  test('VITEST_PROFILE=0 leaves it off', async () => {
+    const r = await runFixture('activation', { via: 'vitest', args: ['run'], env: { VITEST_PROFILE: '0' } })
+    expect(r.code, r.output).toBe(0)
+    expect(r.runDir).toBeNull()
+  })
+
+  test('a wrong option stops the run with an error naming the option and what is accepted', async () => {
+    const r = await runFixture('activation-bad-option', { via: 'vitest', args: ['run'] })
+    expect(r.code).toBe(1)
+    expect(r.output).toContain(`vitest-profiler: option 'interval' must be an integer from 50 to 100000 (microseconds), got "fast".`)
+  })
+})
+
+describe('test.projects', () => {
+  test('the bin instruments inline and file-based projects without a config change', async () => {
+    const r = await runFixture('projects', { args: ['run'] })
+    expect(r.code, r.output).toBe(0)
+    expect(r.summary?.tests.map((t) => t.name).sort()).toEqual(['project a spins', 'project b spins'])
+    for (const t of r.summary!.tests) expect(t.samplesMain).toBeGreaterThan(10)
+  })
+
+  test('the plugin in a root config with projects reaches every project (--mode profile)', async () => {
+    const r = await runFixture('projects', { via: 'vitest', args: ['run', '--config', 'vitest.plugin.config.ts', '--mode', 'profile'] })
+    expect(r.code, r.output).toBe(0)
+    expect(r.summary?.tests.map((t) => t.name).sort()).toEqual(['project a spins', 'project b spins'])
+    // vitest's own default reporter is still there next to ours.
+    expect(r.output).toMatch(/Test Files\s+2 passed/)
+  })
+})
