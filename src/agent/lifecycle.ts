@@ -12,7 +12,7 @@
  * flush is what covers them (agent/setup.ts).
  */
 import * as childProcess from 'node:child_process'
-import { isMainThread } from 'node:worker_threads'
+import { isMainThread, type Worker } from 'node:worker_threads'
 import { nowUs, type ThreadAgent } from './thread-agent.js'
 import type { WorkerController } from './worker-control.js'
 import { debug } from './debug.js'
@@ -56,10 +56,10 @@ export function installLifecycleHooks(
  * lineage is missing (tinypool's child_process runtime replaces the child's env), and a child's exit by signal
  * (SIGKILL) is only ever witnessed here.
  */
-export function trackChildren(agent: ThreadAgent, onWorker: () => void): void {
+export function trackChildren(agent: ThreadAgent, onWorker: (worker: Worker) => void): void {
   process.on('worker', (worker) => {
     agent.append({ t: 'spawn', at: nowUs(), kind: 'worker', threadId: worker.threadId })
-    onWorker()
+    onWorker(worker)
   })
 
   const proto = childProcess.ChildProcess.prototype as childProcess.ChildProcess & {

@@ -17,6 +17,8 @@ import { debug } from './debug.js'
 /** What the setup file and parent rescues call on a thread's agent (through globalThis[Symbol.for(...)]). */
 export interface AgentApi {
   readonly key: string
+  /** Keys of the threads above this one, oldest first (a parent's controller scopes its calls with it). */
+  readonly ancestors: readonly string[]
   readonly threadId: number
   openWindow(): { id: number; start: number; cpuStart: number }
   closeWindow(
@@ -29,6 +31,8 @@ export interface AgentApi {
   /** Parent rescue: final flush if this thread is `target` (a threadId in this process) or below it; -1 = all. */
   rescue(target: number): boolean
   flushIfOlderThan(beforeUs: number): boolean
+  /** Unconditional flush of this thread alone (a parent's file-end flush of its descendants). */
+  flush(reason: ChunkReason): boolean
 }
 
 export function start(config: AgentConfig): AgentApi | null {
@@ -48,24 +52,31 @@ export function start(config: AgentConfig): AgentApi | null {
   let controller: WorkerController | null = null
   const getController = () => controller
   const ensureController = () => {
-    if (!controller) controller = new WorkerController()
+    if (!controller) controller = new WorkerController(agent.key)
   }
-  trackChildren(agent, ensureController)
+  trackChildren(agent, (worker) => {
+    ensureController()
+    controller!.addChild(worker.threadId)
+  })
   patchWorkerTerminate(getController, config.rescueTimeoutMs)
   installLifecycleHooks(agent, getController, config.rescueTimeoutMs)
 
   const inMyProcess = (key: string) => key.startsWith(`${process.pid}-`)
   const api: AgentApi = {
     key: agent.key,
+    ancestors: agent.ancestors,
     threadId,
     openWindow: () => agent.openWindow(),
     closeWindow: (open, info) => agent.closeWindow(open, info),
     markRole: (pool, project) =>
       agent.append({ t: 'role', at: nowUs(), role: 'vitest-worker', ...(pool ? { pool } : {}), ...(project ? { project } : {}) }),
     async flushAll(reason) {
-      const at = nowUs()
       agent.flush(reason)
-      if (controller) await controller.callAll('flushIfOlderThan', [at], config.rescueTimeoutMs)
+      // Same reason for the descendants: after a file-end flush, a pool the test left open only idles until
+      // vitest tears the worker down without running any of our code (threads pool: terminate() from an
+      // unprofiled main process), so that chunk is their last one, and the reader counts it as their final
+      // flush rather than reporting them as died unflushed.
+      if (controller) await controller.callAll('flush', [reason], config.rescueTimeoutMs)
     },
     rescue(target) {
       const mine = target === -1 || target === threadId || agent.ancestors.some((k) => inMyProcess(k) && k.endsWith(`-${target}`))
@@ -74,6 +85,11 @@ export function start(config: AgentConfig): AgentApi | null {
       return true
     },
     flushIfOlderThan: (beforeUs) => agent.flushIfOlderThan(beforeUs, 'rescue'),
+    flush(reason) {
+      if (agent.isEnded) return false
+      agent.flush(reason)
+      return true
+    },
   }
   g[slot] = api
   // Busy descendants cannot run their own flush timer; flush them from here through the inspector.

@@ -16,8 +16,12 @@ export interface Sampler {
   start(): void
   /** Starts a new profile and returns the one that was running (null if none). */
   rotate(): V8Profile | null
-  /** Stops sampling for good and returns the running profile (null if none). */
-  stop(): V8Profile | null
+  /**
+   * Stops sampling for good and returns every profile still running, oldest first. Usually one; two when the
+   * stop interrupted a rotation between its start and its stop (a parent's rescue arrives as a V8 interrupt,
+   * which can land anywhere in our own JS), so that nothing sampled is dropped.
+   */
+  stop(): V8Profile[]
 }
 
 function postSync<T>(session: Session, method: string, params?: object): T {
@@ -33,10 +37,14 @@ function postSync<T>(session: Session, method: string, params?: object): T {
 
 export class InspectorSampler implements Sampler {
   readonly name = 'inspector' as const
-  private sessions: [Session, Session]
+  private readonly sessions: [Session, Session]
+  /** Which session holds the newest profile; -1 once stopped. */
   private active = -1
+  /** Order in which the running profiles were started (oldest first). */
+  private running: number[] = []
+  private stopped = false
 
-  constructor(private readonly intervalUs: number) {
+  constructor(intervalUs: number) {
     this.sessions = [new Session(), new Session()]
     for (const s of this.sessions) {
       s.connect()
@@ -46,30 +54,45 @@ export class InspectorSampler implements Sampler {
   }
 
   start(): void {
-    if (this.active !== -1) return
-    postSync(this.sessions[0], 'Profiler.start')
+    if (this.active !== -1 || this.stopped) return
+    this.begin(0)
     this.active = 0
   }
 
   rotate(): V8Profile | null {
-    if (this.active === -1) return null
-    const next = this.active === 0 ? 1 : 0
-    postSync(this.sessions[next]!, 'Profiler.start')
+    if (this.active === -1 || this.stopped) return null
     const current = this.active
+    const next = current === 0 ? 1 : 0
+    this.begin(next)
     this.active = next
-    return postSync<{ profile: V8Profile }>(this.sessions[current]!, 'Profiler.stop').profile
+    return this.end(current)
   }
 
-  stop(): V8Profile | null {
-    if (this.active === -1) return null
-    const current = this.active
+  stop(): V8Profile[] {
+    if (this.stopped) return []
+    this.stopped = true
     this.active = -1
-    const profile = postSync<{ profile: V8Profile }>(this.sessions[current]!, 'Profiler.stop').profile
+    const profiles: V8Profile[] = []
+    for (const index of [...this.running]) {
+      const p = this.end(index)
+      if (p) profiles.push(p)
+    }
     for (const s of this.sessions) {
       try {
         s.disconnect()
       } catch {}
     }
-    return profile
+    return profiles
+  }
+
+  private begin(index: number): void {
+    postSync(this.sessions[index]!, 'Profiler.start')
+    this.running.push(index)
+  }
+
+  private end(index: number): V8Profile | null {
+    if (!this.running.includes(index)) return null
+    this.running = this.running.filter((i) => i !== index)
+    return postSync<{ profile: V8Profile }>(this.sessions[index]!, 'Profiler.stop').profile
   }
 }

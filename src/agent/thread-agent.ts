@@ -15,6 +15,7 @@ import {
   type EndHow,
   type SpoolEvent,
   type ThreadKey,
+  type V8Profile,
   type WindowEvent,
 } from '../spool/format.js'
 import { pickCpuClock, type CpuClock } from './cpu-clock.js'
@@ -35,6 +36,10 @@ export class ThreadAgent {
   private timer: ReturnType<typeof realSetInterval> | null = null
   private lastFlushUs: number
   private ended = false
+  /** A flush is under way (see flush()). */
+  private flushing = false
+  /** The profile a flush has stopped but not yet written. */
+  private inFlight: V8Profile | null = null
   /** Ids of the windows open in this thread (more than one under test.concurrent). */
   private readonly openWindowIds = new Set<number>()
   /** Ids of windows that overlapped another one at some point. */
@@ -87,15 +92,32 @@ export class ThreadAgent {
     if (at - this.lastFlushUs >= this.config.flushIntervalMs * 1000) this.flush('interval')
   }
 
-  /** Writes everything sampled so far as a chunk; sampling goes on without a gap. */
+  /**
+   * Writes everything sampled so far as a chunk; sampling goes on without a gap.
+   *
+   * Reentrancy: a parent's rescue or flush arrives as a V8 interrupt and can land in the middle of this thread's
+   * own flush. A nested flush is skipped (one is under way); a nested end() writes the profile this flush
+   * holds (`inFlight`) and every profile still running, so an interrupted flush loses nothing. A chunk written
+   * twice that way is harmless: the reader drops samples at or before ones it already has.
+   */
   flush(reason: ChunkReason): void {
-    if (this.ended) return
-    this.writeChunk(this.sampler.rotate(), reason)
+    if (this.ended || this.flushing) return
+    this.flushing = true
+    try {
+      const profile = this.sampler.rotate()
+      this.inFlight = profile
+      this.writeChunk(profile, reason)
+    } catch (err) {
+      debug('agent', `flush failed: ${String(err)}`)
+    } finally {
+      this.inFlight = null
+      this.flushing = false
+    }
   }
 
   /** Flushes if the last flush is older than `beforeUs` (used by a parent through the inspector). */
   flushIfOlderThan(beforeUs: number, reason: ChunkReason): boolean {
-    if (this.ended || this.lastFlushUs >= beforeUs) return false
+    if (this.ended || this.flushing || this.lastFlushUs >= beforeUs) return false
     this.flush(reason)
     return true
   }
@@ -106,7 +128,8 @@ export class ThreadAgent {
     this.ended = true
     if (this.timer) realClearInterval(this.timer)
     try {
-      this.writeChunk(this.sampler.stop(), 'final')
+      if (this.inFlight) this.writeChunk(this.inFlight, 'final')
+      for (const profile of this.sampler.stop()) this.writeChunk(profile, 'final')
     } catch (err) {
       debug('agent', `final flush failed: ${String(err)}`)
     }
@@ -115,7 +138,7 @@ export class ThreadAgent {
     debug('agent', `ended (${how}${detail ? `: ${detail}` : ''})`)
   }
 
-  private writeChunk(profile: ReturnType<Sampler['stop']>, reason: ChunkReason): void {
+  private writeChunk(profile: V8Profile | null, reason: ChunkReason): void {
     const at = nowUs()
     const cpu = this.cpu.read()
     this.lastFlushUs = at

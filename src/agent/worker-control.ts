@@ -9,9 +9,22 @@
  *
  * Used for: the terminate rescue (patched `Worker.prototype.terminate` flushes the worker and its descendants
  * first), and periodic flushes of descendants that are too busy to run their own flush timer.
+ *
+ * From a worker thread (vitest's threads/vmThreads pools run tests in one, and nested workers create workers
+ * from one), the thread's own session has no NodeWorker domain (Node 20: "'NodeWorker.enable' wasn't found"),
+ * so the controller connects to the main thread's inspector instead (`connectToMainThread()`, still no port).
+ * That session sees every worker of the process, other test threads' included, so each call is scoped to the
+ * caller's descendants (their lineage names the caller).
+ *
+ * One queue for all traffic. Terminating a worker while a `Runtime.evaluate` of ours is running inside it
+ * swallows the termination: the worker goes back to tinypool's `Atomics.wait` loop and never exits, so
+ * `terminate()` / `pool.destroy()` hang (V8: "Check failed: callback_result !=
+ * AtomicsWaitEvent::kTerminatedExecution" when the process then exits). tinypool and piscina terminate all
+ * their workers at once, so every call of ours goes through one queue, and the real terminate() runs only when
+ * no evaluation of ours is in flight; a worker being terminated is never sent anything again.
  */
 import { Session } from 'node:inspector'
-import { Worker } from 'node:worker_threads'
+import { Worker, isMainThread } from 'node:worker_threads'
 import { AGENT_GLOBAL } from './global.js'
 import { debug } from './debug.js'
 
@@ -19,19 +32,37 @@ interface Pending {
   resolve: (value: unknown) => void
 }
 
+interface Attached {
+  /** From the worker's inspector title, `[worker <threadId>] <name>`; null if it does not parse. */
+  threadId: number | null
+}
+
+interface Answer {
+  sessionId: string
+  value: unknown
+}
+
 export class WorkerController {
   private readonly session = new Session()
-  private readonly attached = new Set<string>()
+  private readonly attached = new Map<string, Attached>()
+  /** Sessions of workers being terminated: never sent anything again. */
+  private readonly dying = new Set<string>()
   private readonly pending = new Map<number, Pending>()
   private nextId = 1
+  private queue: Promise<unknown> = Promise.resolve()
+  /** threadIds of the workers this thread created (lineage fallback for `env: SHARE_ENV` or a custom env). */
+  private readonly children = new Set<number>()
 
-  constructor() {
-    this.session.connect()
-    this.session.on('NodeWorker.attachedToWorker', (m: { params: { sessionId: string } }) => {
-      this.attached.add(m.params.sessionId)
+  constructor(private readonly self: string) {
+    if (isMainThread) this.session.connect()
+    else (this.session as Session & { connectToMainThread(): void }).connectToMainThread()
+    this.session.on('NodeWorker.attachedToWorker', (m: { params: { sessionId: string; workerInfo?: { title?: string } } }) => {
+      const match = /^\[worker (\d+)\]/.exec(m.params.workerInfo?.title ?? '')
+      this.attached.set(m.params.sessionId, { threadId: match ? Number(match[1]) : null })
     })
     this.session.on('NodeWorker.detachedFromWorker', (m: { params: { sessionId: string } }) => {
       this.attached.delete(m.params.sessionId)
+      this.dying.delete(m.params.sessionId)
     })
     this.session.on('NodeWorker.receivedMessageFromWorker', (m: { params: { message: string } }) => {
       let msg: { id?: number; result?: { result?: { value?: unknown } } }
@@ -46,33 +77,73 @@ export class WorkerController {
       this.pending.delete(msg.id)
       p.resolve(msg.result?.result?.value)
     })
-    this.session.post('NodeWorker.enable', { waitForDebuggerOnStart: false })
+    this.session.post('NodeWorker.enable', { waitForDebuggerOnStart: false }, (err) => {
+      if (err) debug('control', `NodeWorker.enable failed: ${err.message}`)
+    })
+  }
+
+  addChild(threadId: number): void {
+    this.children.add(threadId)
   }
 
   get workerCount(): number {
-    return this.attached.size
+    return this.attached.size - this.dying.size
   }
 
-  /** Evaluates `call` (a method of the agent global with JSON arguments) in every attached worker. */
-  async callAll(method: string, args: unknown[], timeoutMs: number): Promise<unknown[]> {
+  /**
+   * Evaluates `method` (of the agent API, with JSON arguments) in every live attached worker that descends from
+   * this thread, after every earlier call of this controller has settled.
+   */
+  callAll(method: string, args: unknown[], timeoutMs: number): Promise<unknown[]> {
+    return this.enqueue(async () => (await this.broadcast(method, args, timeoutMs)).map((a) => a.value))
+  }
+
+  /**
+   * Rescues `worker` (and its descendants: their agents answer true to `rescue`), then starts the real
+   * termination, with nothing of ours in flight. Resolves with the real terminate()'s promise.
+   */
+  terminate(worker: Worker, original: () => Promise<number>, timeoutMs: number): Promise<number> {
+    const target = worker.threadId
+    const started = this.enqueue(async () => {
+      const answers = await this.broadcast('rescue', [target], timeoutMs)
+      for (const a of answers) if (a.value === true) this.dying.add(a.sessionId)
+      for (const [sessionId, info] of this.attached) if (info.threadId === target) this.dying.add(sessionId)
+      // Wrapped: the queue must not wait for the thread to exit, only for the termination to have started.
+      return { exited: original() }
+    })
+    return started.then((s) => s.exited)
+  }
+
+  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(job, job)
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+
+  private async broadcast(method: string, args: unknown[], timeoutMs: number): Promise<Answer[]> {
     // Attach events for a just-created worker may still be queued: let them land first.
     await new Promise((r) => setImmediate(r))
-    const expression = `process[Symbol.for(${JSON.stringify(AGENT_GLOBAL)})]?.${method}(${args
-      .map((a) => JSON.stringify(a))
-      .join(',')})`
-    const calls = [...this.attached].map((sessionId) => this.send(sessionId, expression, timeoutMs))
-    return Promise.all(calls)
+    const call = `a.${method}(${args.map((a) => JSON.stringify(a)).join(',')})`
+    // A process's main thread is the ancestor of every worker in it: no scope needed there.
+    const scope = isMainThread
+      ? 'true'
+      : `(a.ancestors.includes(${JSON.stringify(this.self)}) || ${JSON.stringify([...this.children])}.includes(a.threadId))`
+    const expression = `(a => a && ${scope} ? ${call} : undefined)(process[Symbol.for(${JSON.stringify(AGENT_GLOBAL)})])`
+    const targets = [...this.attached.keys()].filter((id) => !this.dying.has(id))
+    return Promise.all(targets.map(async (sessionId) => ({ sessionId, value: await this.send(sessionId, expression, timeoutMs) })))
   }
 
   private send(sessionId: string, expression: string, timeoutMs: number): Promise<unknown> {
     const id = this.nextId++
     return new Promise((resolve) => {
+      // Ref'd on purpose: inspector replies do not keep the event loop alive, so with an unref'd timer a
+      // process whose only pending work is `await pool.destroy()` would drain its loop and exit mid-rescue
+      // (exit code 0 or 13 instead of the script's own). The wait is bounded by timeoutMs.
       const timer = setTimeout(() => {
         this.pending.delete(id)
         debug('control', `no answer from worker session ${sessionId} within ${timeoutMs} ms`)
         resolve(undefined)
       }, timeoutMs)
-      timer.unref()
       this.pending.set(id, {
         resolve: (v) => {
           clearTimeout(timer)
@@ -84,7 +155,7 @@ export class WorkerController {
           sessionId,
           message: JSON.stringify({ id, method: 'Runtime.evaluate', params: { expression, returnByValue: true } }),
         })
-      } catch (err) {
+      } catch {
         this.pending.delete(id)
         clearTimeout(timer)
         resolve(undefined)
@@ -100,15 +171,11 @@ export class WorkerController {
 export function patchWorkerTerminate(getController: () => WorkerController | null, timeoutMs: number): void {
   const proto = Worker.prototype as Worker & { [PATCHED]?: boolean }
   if (proto[PATCHED]) return
-  const original = proto.terminate
+  const original = proto.terminate as (this: Worker, ...a: unknown[]) => Promise<number>
   proto.terminate = function terminate(this: Worker, ...args: unknown[]) {
     const controller = getController()
-    const target = this.threadId
-    if (!controller || target < 0) return (original as (...a: unknown[]) => Promise<number>).apply(this, args)
-    return controller
-      .callAll('rescue', [target], timeoutMs)
-      .catch(() => undefined)
-      .then(() => (original as (...a: unknown[]) => Promise<number>).apply(this, args))
+    if (!controller || this.threadId < 0) return original.apply(this, args)
+    return controller.terminate(this, () => original.apply(this, args), timeoutMs)
   } as Worker['terminate']
   proto[PATCHED] = true
 }

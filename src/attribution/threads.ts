@@ -79,7 +79,10 @@ function endingOf(t: ThreadRecord, exit: { at: number; signal: string | null } |
   }
   return {
     status: 'unflushed',
-    lastFlushUs: lastChunk ? lastChunk.event.at : null,
+    // Everything before the last flush is on disk; a thread that never flushed (a process killed while stuck in
+    // a synchronous loop, whose flush timer never ran) lost everything since it started, which bounds the loss
+    // just as well, so the summary can still state it.
+    lastFlushUs: lastChunk ? lastChunk.event.at : t.start.at,
     diedAtUs: t.start.isMainThread ? (exit?.at ?? null) : null,
     signal: t.start.isMainThread ? (exit?.signal ?? null) : null,
   }
