@@ -1,38 +1,67 @@
 /**
- * Expands a thread's profile chunks into timed samples and classifies each one. Samples are wall-clock samples:
- * a thread blocked in Atomics.wait or a synchronous child-process wait keeps being sampled in the frame that
- * blocked, so those are classified as waiting and never count as work.
+ * Stage 2: a thread's profile chunks → timed, classified samples.
+ *
+ * V8's samples are WALL-clock samples: a thread blocked in Atomics.wait, in a synchronous child-process wait or
+ * in the event loop keeps being sampled. So every sample gets a kind, and only on-CPU kinds ever carry CPU:
+ * - work      JS or native code running (a native leaf such as JSON.parse, or `(program)`: V8/Node C++ code
+ *             with no JS frame, e.g. compiling)
+ * - gc        `(garbage collector)`: on-CPU, has no JS stack
+ * - artefact  the profiler itself (our agent's frames at the top of the stack, the inspector dispatch they
+ *             call, a bare `(root)` sample): on-CPU, but never a user's line; reported as profiler overhead
+ * - idle      `(idle)`: the event loop waiting (the only wait V8 names itself)
+ * - waiting   a blocking wait that V8 samples as running JS: the innermost JS frame is a known wait function
+ *             (tinypool/piscina `atomicsWaitLoop` sits in Atomics.wait; `spawnSync` sits in a synchronous
+ *             child-process wait). Off-CPU, never a line's CPU.
  */
 import type { V8CallFrame, V8Profile, V8ProfileNode } from '../spool/format.js'
 import type { ThreadRecord } from '../spool/reader.js'
 
-export type SampleKind = 'work' | 'gc' | 'idle' | 'waiting' | 'artefact'
+export type SampleKind = 'work' | 'gc' | 'artefact' | 'idle' | 'waiting'
+
+/** Kinds that burn the thread's CPU: the thread's CPU clock is split over these samples only. */
+export const ON_CPU: ReadonlySet<SampleKind> = new Set(['work', 'gc', 'artefact'])
+export const isOnCpu = (k: SampleKind): boolean => ON_CPU.has(k)
 
 export interface Sample {
   /** Microseconds, same clock as windows. */
   ts: number
-  /** Microseconds this sample stands for (time to the next sample; the last one gets the profile's median). */
+  /** Wall microseconds this sample stands for: time to the next sample (the last one: the chunk's median delta). */
   weight: number
   kind: SampleKind
   /** The leaf node, with its chunk's node table for walking up the stack. */
   node: V8ProfileNode
   chunk: ChunkNodes
+  /** Estimated on-CPU microseconds of this sample (cpu.ts fills it in; 0 for off-CPU kinds). */
+  cpuUs: number
 }
 
 export interface ChunkNodes {
+  /** Chunk seq; with the thread key it names the chunk in dumps. */
+  seq: number
   byId: Map<number, V8ProfileNode>
   parentOf: Map<number, number>
-  /** Per node: its line histogram from positionTicks (1-based lines), or null when V8 recorded none. */
   profile: V8Profile
 }
 
-/** Function names of blocking waits in pool workers and synchronous child-process helpers. */
-const WAIT_FUNCTIONS = new Set(['atomicsWaitLoop', 'spawnSync', 'execSync', 'execFileSync'])
+/**
+ * Innermost-JS-frame function names that mean "blocked, not working". Matched only on the innermost frame that
+ * has a URL, never further up: tinypool runs `onMessage` (and so a synchronous task) from inside
+ * `atomicsWaitLoop`, and that work must stay work.
+ */
+const WAIT_FUNCTIONS: ReadonlyMap<string, RegExp> = new Map([
+  ['atomicsWaitLoop', /tinypool|piscina/],
+  ['spawnSync', /^node:(internal\/)?child_process$/],
+  ['execSync', /^node:(internal\/)?child_process$/],
+  ['execFileSync', /^node:(internal\/)?child_process$/],
+])
+
+/** URLs of the profiler's own code inside profiled threads. */
+const AGENT_URL = /\/dist\/agent\/(preload\.cjs|setup\.js)$|\/\.vitest-profile\/bootstrap\/[^/]+\.cjs$|\/src\/agent\/[^/]+\.ts$/
 
 export function expandSamples(thread: ThreadRecord): Sample[] {
   const out: Sample[] = []
-  for (const { profile } of thread.chunks) {
-    const chunk = indexChunk(profile)
+  for (const { profile, event } of thread.chunks) {
+    const chunk = indexChunk(profile, event.seq)
     const samples = profile.samples ?? []
     const deltas = profile.timeDeltas ?? []
     if (!samples.length) continue
@@ -40,45 +69,61 @@ export function expandSamples(thread: ThreadRecord): Sample[] {
     let ts = profile.startTime
     for (let i = 0; i < samples.length; i++) stamps.push((ts += deltas[i]!))
     const median = medianDelta(deltas)
+    const kinds = new Map<number, SampleKind>()
     for (let i = 0; i < samples.length; i++) {
       const node = chunk.byId.get(samples[i]!)
       if (!node) continue
       const next = i + 1 < samples.length ? stamps[i + 1]! - stamps[i]! : Math.min(median, Math.max(0, profile.endTime - stamps[i]!))
-      out.push({ ts: stamps[i]!, weight: Math.max(0, next), kind: classify(node, chunk), node, chunk })
+      let kind = kinds.get(node.id)
+      if (!kind) kinds.set(node.id, (kind = classify(node, chunk)))
+      out.push({ ts: stamps[i]!, weight: Math.max(0, next), kind, node, chunk, cpuUs: 0 })
     }
   }
+  // Chunks are in seq order and the reader trimmed their overlaps, so this is a no-op unless a chunk was odd.
+  out.sort((a, b) => a.ts - b.ts)
   return out
 }
 
-export function indexChunk(profile: V8Profile): ChunkNodes {
+export function indexChunk(profile: V8Profile, seq = 0): ChunkNodes {
   const byId = new Map<number, V8ProfileNode>()
   const parentOf = new Map<number, number>()
   for (const n of profile.nodes) {
     byId.set(n.id, n)
     for (const c of n.children ?? []) parentOf.set(c, n.id)
   }
-  return { byId, parentOf, profile }
+  return { seq, byId, parentOf, profile }
 }
 
+/** Frames from leaf to the outermost, without `(root)`. */
 export function stackOf(node: V8ProfileNode, chunk: ChunkNodes): V8CallFrame[] {
-  const frames: V8CallFrame[] = []
+  return stackNodes(node, chunk).map((n) => n.callFrame)
+}
+
+export function stackNodes(node: V8ProfileNode, chunk: ChunkNodes): V8ProfileNode[] {
+  const nodes: V8ProfileNode[] = []
   for (let id: number | undefined = node.id; id !== undefined; id = chunk.parentOf.get(id)) {
     const n = chunk.byId.get(id)
     if (!n || n.callFrame.functionName === '(root)') break
-    frames.push(n.callFrame)
+    nodes.push(n)
   }
-  return frames
+  return nodes
 }
 
 export function classify(node: V8ProfileNode, chunk: ChunkNodes): SampleKind {
   const name = node.callFrame.functionName
   if (name === '(idle)') return 'idle'
   if (name === '(garbage collector)') return 'gc'
+  if (name === '(program)') return 'work'
   if (name === '(root)') return 'artefact'
-  for (const frame of stackOf(node, chunk)) {
-    if (WAIT_FUNCTIONS.has(frame.functionName)) return 'waiting'
-    if (frame.functionName === 'wait' && frame.url === '' ) return 'waiting'
-  }
+  const frames = stackOf(node, chunk)
+  // The innermost frame with a URL decides (native frames such as `dispatch` or `spawn` have none).
+  const inner = frames.find((f) => f.url !== '')
+  if (!inner) return 'work'
+  const waitUrl = WAIT_FUNCTIONS.get(inner.functionName)
+  if (waitUrl && waitUrl.test(inner.url)) return 'waiting'
+  // The agent calls into node:inspector / node:fs; the first non-node: frame with a URL tells whose call it is.
+  const owner = frames.find((f) => f.url !== '' && !f.url.startsWith('node:'))
+  if (owner && AGENT_URL.test(owner.url)) return 'artefact'
   return 'work'
 }
 

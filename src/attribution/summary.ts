@@ -1,12 +1,11 @@
 /**
- * The first summary of a run (capture issue): per test, CPU in its own thread and in its workers, samples, and
- * threads seen versus profiles received; plus the hottest lines by work samples.
+ * A compact per-test summary of an attributed run (what the capture issue's first summary showed), kept for
+ * tests and callers that want numbers without the full report. Built on attributeRun; no extra computation.
  */
 import type { RunData } from '../spool/reader.js'
 import type { ThreadKey } from '../spool/format.js'
-import { buildThreadTree, type ThreadEnding } from './threads.js'
-import { expandSamples, type Sample } from './samples.js'
-import { cpuBetween, cpuTimeline, lowerBound, type CpuTimeline } from './cpu.js'
+import type { ThreadEnding } from './threads.js'
+import { attributeRun, type Attribution, type AttributionOptions } from './pipeline.js'
 
 export interface TestSummary {
   testId: string
@@ -15,9 +14,10 @@ export interface TestSummary {
   wallUs: number
   cpuMainUs: number
   cpuWorkersUs: number
+  /** On-CPU samples in the test's own thread / in every other thread, inside the window. */
   samplesMain: number
   samplesWorkers: number
-  /** Threads/processes (other than the test's own) that had samples in this test's window. */
+  /** Threads/processes (other than the test's own) that had on-CPU samples in this test's window. */
   workerThreads: number
   concurrent: boolean
 }
@@ -34,9 +34,11 @@ export interface ThreadSummary {
 
 export interface LineSummary {
   url: string
-  line: number
+  file: string
+  line: number | null
   functionName: string
   samples: number
+  cpuUs: number
 }
 
 export interface RunSummary {
@@ -46,112 +48,60 @@ export interface RunSummary {
   threadsSeen: number
   profilesReceived: number
   hotLines: LineSummary[]
+  attribution: Attribution
 }
 
-export interface SummaryOptions {
-  /** Only windows that started at or after this instant (a watch-mode re-run). */
-  sinceUs?: number
-  rootDir?: string
+export interface SummaryOptions extends AttributionOptions {
   topLines?: number
 }
 
 export function summarizeRun(run: RunData, options: SummaryOptions = {}): RunSummary {
-  const tree = buildThreadTree(run)
-  const samples = new Map<ThreadKey, Sample[]>()
-  const timelines = new Map<ThreadKey, CpuTimeline>()
-  for (const t of run.threads) {
-    samples.set(t.key, expandSamples(t))
-    timelines.set(t.key, cpuTimeline(t))
-  }
-  const descendants = new Map<ThreadKey, ThreadKey[]>()
-  for (const node of tree.nodes.values()) {
-    if (node.root && node.root !== node.record.key) {
-      const list = descendants.get(node.root) ?? []
-      list.push(node.record.key)
-      descendants.set(node.root, list)
-    }
-  }
-  const tests: TestSummary[] = []
-  for (const node of tree.nodes.values()) {
-    for (const w of node.record.windows) {
-      if (options.sinceUs !== undefined && w.start < options.sinceUs) continue
-      const mine = samples.get(node.record.key) ?? []
-      let cpuWorkersUs = 0
-      let samplesWorkers = 0
-      let workerThreads = 0
-      for (const d of descendants.get(node.record.key) ?? []) {
-        const ds = samples.get(d) ?? []
-        const n = countWork(ds, w.start, w.end)
-        if (n > 0) workerThreads++
-        samplesWorkers += n
-        cpuWorkersUs += cpuBetween(timelines.get(d)!, ds, w.start, w.end)
-      }
-      tests.push({
-        testId: w.testId,
-        name: w.name,
-        file: w.file,
-        wallUs: w.end - w.start,
-        cpuMainUs: node.record.start.cpuClock === 'none' ? cpuBetween(timelines.get(node.record.key)!, mine, w.start, w.end) : w.cpuEnd - w.cpuStart,
-        cpuWorkersUs,
-        samplesMain: countWork(mine, w.start, w.end),
-        samplesWorkers,
-        workerThreads,
-        concurrent: w.concurrent,
-      })
-    }
-  }
-  tests.sort((a, b) => a.file.localeCompare(b.file) || a.name.localeCompare(b.name))
+  return summarizeAttribution(attributeRun(run, options), options.topLines ?? 5)
+}
 
-  const threads: ThreadSummary[] = [...tree.nodes.values()].map((n) => ({
-    key: n.record.key,
-    kind: n.kind,
-    root: n.root,
-    samples: n.record.chunks.reduce((s, c) => s + (c.profile.samples?.length ?? 0), 0),
-    chunks: n.record.chunks.length,
-    ending: n.ending,
-    problems: n.record.problems,
+export function summarizeAttribution(a: Attribution, topLines = 5): RunSummary {
+  const tests: TestSummary[] = a.tests.map((b) => {
+    const w = b.ref.kind === 'test' ? b.ref.window : null
+    const workers = b.threads.filter((t) => !t.isMain)
+    return {
+      testId: w?.event.testId ?? '',
+      name: w?.event.name ?? '',
+      file: w?.event.file ?? '',
+      wallUs: w ? w.event.end - w.event.start : 0,
+      cpuMainUs: b.cpu.mainUs,
+      cpuWorkersUs: b.cpu.workersUs,
+      samplesMain: b.threads.find((t) => t.isMain)?.onCpuSamples ?? 0,
+      samplesWorkers: workers.reduce((s, t) => s + t.onCpuSamples, 0),
+      workerThreads: workers.filter((t) => t.onCpuSamples > 0).length,
+      concurrent: (w?.sharedWith.length ?? 0) > 0 || (w?.event.concurrent ?? false),
+    }
+  })
+  tests.sort((x, y) => x.file.localeCompare(y.file) || x.name.localeCompare(y.name))
+  const threads: ThreadSummary[] = a.threads.map((t) => ({
+    key: t.key,
+    kind: t.node.kind,
+    root: t.node.root,
+    samples: t.samples.length,
+    chunks: t.node.record.chunks.length,
+    ending: t.node.ending,
+    problems: t.node.record.problems,
   }))
+  const lines = new Map<string, LineSummary>()
+  for (const b of [...a.tests, ...a.outside, ...a.unattributed]) {
+    for (const l of b.lines) {
+      const e = lines.get(l.key) ?? { url: l.url, file: l.file, line: l.line, functionName: l.functionName, samples: 0, cpuUs: 0 }
+      e.samples += l.samples
+      e.cpuUs += l.cpuUs
+      lines.set(l.key, e)
+    }
+  }
   return {
-    runDir: run.runDir,
+    runDir: a.run.runDir,
     tests,
     threads,
-    threadsSeen: tree.nodes.size + tree.missing.length,
+    threadsSeen: a.tree.nodes.size + a.tree.missing.length,
     profilesReceived: threads.filter((t) => t.samples > 0).length,
-    hotLines: hotLines(samples, options.topLines ?? 5),
+    hotLines: [...lines.values()].sort((x, y) => y.cpuUs - x.cpuUs).slice(0, topLines),
+    attribution: a,
   }
-}
-
-function countWork(samples: Sample[], from: number, to: number): number {
-  let n = 0
-  for (let i = lowerBound(samples, from); i < samples.length && samples[i]!.ts <= to; i++) {
-    const k = samples[i]!.kind
-    if (k === 'work' || k === 'gc') n++
-  }
-  return n
-}
-
-/** Lines by work samples; a node's samples are split over its lines by V8's positionTicks. */
-function hotLines(all: Map<ThreadKey, Sample[]>, top: number): LineSummary[] {
-  const perNode = new Map<object, { count: number; sample: Sample }>()
-  for (const list of all.values()) {
-    for (const s of list) {
-      if (s.kind !== 'work' || !s.node.callFrame.url) continue
-      const entry = perNode.get(s.node)
-      if (entry) entry.count++
-      else perNode.set(s.node, { count: 1, sample: s })
-    }
-  }
-  const lines = new Map<string, LineSummary>()
-  for (const { count, sample } of perNode.values()) {
-    const { callFrame, positionTicks } = sample.node
-    const ticks = positionTicks?.length ? positionTicks : [{ line: callFrame.lineNumber + 1, ticks: 1 }]
-    const total = ticks.reduce((s, t) => s + t.ticks, 0)
-    for (const t of ticks) {
-      const key = `${callFrame.url}:${t.line}`
-      const entry = lines.get(key) ?? { url: callFrame.url, line: t.line, functionName: callFrame.functionName, samples: 0 }
-      entry.samples += (count * t.ticks) / total
-      lines.set(key, entry)
-    }
-  }
-  return [...lines.values()].sort((a, b) => b.samples - a.samples).slice(0, top)
 }

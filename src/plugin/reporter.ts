@@ -1,17 +1,37 @@
 /**
- * The reporter added to a profiled run. At the end of each test run it reads the run directory back, attributes
- * it and prints the summary. A reporter that throws fails the whole run ("Unhandled Reporter Error"), so every
- * failure here is caught and printed as ours, without touching the suite's outcome.
+ * The reporter added to a profiled run. At the end of each test run it reads the run directory back, captures
+ * the source maps of the modules vitest transformed (they exist only here, in the main process's module graph),
+ * attributes the run and writes the reports. A reporter that throws fails the whole run ("Unhandled Reporter
+ * Error"), so every failure here is caught and printed as ours, without touching the suite's outcome.
  */
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import pc from 'picocolors'
 import type { ProfileSession } from './session.js'
-import { readRun } from '../spool/reader.js'
-import { summarizeRun } from '../attribution/summary.js'
-import { renderSummary } from '../report/terminal-summary.js'
+import { readRun, type RunData } from '../spool/reader.js'
+import { attributeRun } from '../attribution/pipeline.js'
+import { loadCapturedMaps, nodeIo, saveCapturedMaps } from '../attribution/io.js'
+import type { RawSourceMap } from '../attribution/source-maps.js'
+import { produceReports } from '../report/index.js'
 import { nowUs } from './run-dir.js'
+
+interface ModuleGraphLike {
+  getModuleById(id: string): { transformResult?: { map?: unknown } | null } | undefined
+}
 
 interface VitestLike {
   config: { root: string; watch?: boolean }
+  /** TestProject[]; typed loosely because vitest 4 and 5 differ (see captureMaps). */
+  projects?: unknown[]
   logger: { log(...args: unknown[]): void; error(...args: unknown[]): void }
+}
+
+/** Report options read from the plugin options when present (tolerant: older option sets lack them). */
+interface ReportOptionsLike {
+  summary: boolean
+  expandLibraries?: boolean
+  minSamples?: number
+  topLines?: number
 }
 
 export class ProfileReporter {
@@ -29,11 +49,87 @@ export class ProfileReporter {
   async onTestRunEnd(): Promise<void> {
     try {
       if (!this.vitest.config.watch) this.session.end()
-      const run = readRun(this.session.run.runDir)
-      const summary = summarizeRun(run, { sinceUs: this.testRunStartUs, rootDir: this.vitest.config.root })
-      if (this.session.options.summary) this.vitest.logger.log(renderSummary(summary, { color: undefined }))
+      const runDir = this.session.run.runDir
+      const run = readRun(runDir)
+      const capturedMaps = { ...loadCapturedMaps(runDir), ...captureMaps(this.vitest, run) }
+      try {
+        saveCapturedMaps(runDir, capturedMaps)
+      } catch {
+        // Only later offline re-reads need the file; this report has the maps in memory.
+      }
+      const options = this.session.options as unknown as ReportOptionsLike
+      const env = process.env.VITEST_PROFILE_EXPAND_LIBRARIES
+      const attribution = attributeRun(run, {
+        sinceUs: this.testRunStartUs,
+        rootDir: this.vitest.config.root,
+        capturedMaps,
+        io: nodeIo,
+        expandLibraries: env ? env !== '0' : (options.expandLibraries ?? false),
+        ...(options.minSamples !== undefined ? { minSamples: options.minSamples } : {}),
+      })
+      const produced = produceReports(attribution, {
+        reportDir: path.join(this.session.run.outputDir, 'report'),
+        color: pc.isColorSupported,
+        // A terminal: its width. A pipe or a CI log has none: COLUMNS if set, else wide enough for the source
+        // text of a hot line, which is what a log reader came for.
+        width: process.stdout.columns || Number(process.env.COLUMNS) || 160,
+        topLines: options.topLines ?? 5,
+      })
+      if (options.summary) this.vitest.logger.log(produced.text)
+      for (const e of produced.errors) this.vitest.logger.error(`vitest-profiler: report incomplete: ${e}`)
     } catch (err) {
       this.vitest.logger.error(`vitest-profiler: could not read the profile of this run: ${(err as Error).stack ?? err}`)
     }
   }
+}
+
+/**
+ * The maps of vitest-transformed modules seen in the run's profiles, keyed by the URL V8 reported
+ * (`file:///abs/x.test.ts`). vitest 4 and 5 keep transform results per Vite environment (`ssr` for node tests,
+ * `client` for jsdom/happy-dom); older Vite exposes one `moduleGraph`. Library code is skipped (grouped anyway).
+ */
+export function captureMaps(vitest: VitestLike, run: RunData): Record<string, RawSourceMap> {
+  const urls = new Set<string>()
+  for (const t of run.threads) {
+    if (t.role?.role !== 'vitest-worker' && !t.windows.length) continue
+    for (const c of t.chunks) for (const n of c.profile.nodes) if (n.callFrame.url.startsWith('file:') && !n.callFrame.url.includes('/node_modules/')) urls.add(n.callFrame.url)
+  }
+  const graphs: ModuleGraphLike[] = []
+  for (const project of vitest.projects ?? []) {
+    try {
+      const p = project as { vite?: { environments?: Record<string, { moduleGraph?: ModuleGraphLike }>; moduleGraph?: ModuleGraphLike } }
+      for (const env of Object.values(p.vite?.environments ?? {})) if (env?.moduleGraph) graphs.push(env.moduleGraph)
+      if (p.vite?.moduleGraph) graphs.push(p.vite.moduleGraph)
+    } catch {
+      // A project without a Vite server (browser mode teardown, a future vitest): no maps from it.
+    }
+  }
+  const out: Record<string, RawSourceMap> = {}
+  for (const url of urls) {
+    let file: string
+    try {
+      file = fileURLToPath(url)
+    } catch {
+      continue
+    }
+    for (const g of graphs) {
+      try {
+        const map = g.getModuleById(file)?.transformResult?.map as RawSourceMap | null | undefined
+        if (map && typeof map === 'object' && typeof map.mappings === 'string' && map.mappings !== '') {
+          out[url] = {
+            version: map.version,
+            sources: map.sources,
+            mappings: map.mappings,
+            names: map.names ?? [],
+            ...(map.sourceRoot ? { sourceRoot: map.sourceRoot } : {}),
+            ...(map.sourcesContent ? { sourcesContent: map.sourcesContent } : {}),
+          }
+          break
+        }
+      } catch {
+        // Keep looking in the other environments.
+      }
+    }
+  }
+  return out
 }

@@ -11,6 +11,7 @@ import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { readRun, type RunData } from '../../src/spool/reader.js'
 import { summarizeRun, type RunSummary } from '../../src/attribution/summary.js'
+import { loadCapturedMaps, nodeIo } from '../../src/attribution/io.js'
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
 export const fixturesDir = path.join(repoRoot, 'fixtures')
@@ -55,6 +56,8 @@ export async function runFixture(name: string, options: FixtureRunOptions = {}):
   const env: Record<string, string | undefined> = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true' }
   // Our own test run must not leak into the fixture's: vitest's worker markers, and any profiling switch.
   for (const k of Object.keys(env)) if (k.startsWith('VITEST') || k === 'NODE_OPTIONS' || k === 'TEST') delete env[k]
+  // Under compat, a fixture's own `spawn('node', ...)` must get the same Node as the run, not the machine's.
+  if (process.env.VP_NODE) env.PATH = `${path.dirname(process.env.VP_NODE)}${path.delimiter}${env.PATH ?? ''}`
   Object.assign(env, options.env ?? {})
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k]
 
@@ -70,7 +73,8 @@ export async function runFixture(name: string, options: FixtureRunOptions = {}):
   const runs = fs.existsSync(runsDir) ? fs.readdirSync(runsDir).sort() : []
   const runDir = runs.length ? path.join(runsDir, runs[runs.length - 1]!) : null
   const run = runDir ? readRun(runDir) : null
-  const summary = run ? summarizeRun(run, { rootDir: root }) : null
+  // The same attribution the reporter ran: the maps it captured from vitest's module graph, sources from disk.
+  const summary = run ? summarizeRun(run, { rootDir: root, capturedMaps: loadCapturedMaps(runDir!), io: nodeIo }) : null
   const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '')
   return { code, signal, stdout, stderr, output: strip(stdout + stderr), root, runDir, run, summary }
 }

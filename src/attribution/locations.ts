@@ -1,0 +1,145 @@
+/**
+ * Stage 4: profile nodes → source locations. A node's call frame becomes a Frame (its function, at the
+ * function's ORIGINAL declaration), and its self samples are spread over original lines.
+ *
+ * V8 limitation that shapes this stage: the inspector profiler does not record the line of each sample. It keeps,
+ * per node and per profile chunk, a histogram `positionTicks` (line → ticks). So a node's samples inside a test
+ * window are split over lines by its chunk's histogram, not sample by sample. Where one chunk spans several tests
+ * and a function runs different lines in each, the split is the chunk's average (the agent flushes a chunk at
+ * every file end and at least every `flushInterval`, which bounds how much this can blur).
+ *
+ * Grouping: user code is shown per file; library code is grouped per package (`node_modules/tinypool`,
+ * `node:internal`, `(native)`), unless `expandLibraries` asks for their files and lines.
+ */
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { V8ProfileNode } from '../spool/format.js'
+import type { SourceMaps } from './source-maps.js'
+
+export type LineLevel = 'line' | 'function'
+
+export interface Frame {
+  /** Function name ('(anonymous)' for an unnamed one; '(garbage collector)', '(program)' as V8 names them). */
+  functionName: string
+  /** Original source URL ('' for native code). */
+  url: string
+  /** For display: root-relative path for files under the root, the URL for node:, '' for native. */
+  file: string
+  /** 1-based original line of the function's declaration, null for native code. */
+  line: number | null
+  /** 0-based original column of the declaration, null for native code. */
+  column: number | null
+  /** Library group, or null for user code. */
+  group: string | null
+  /** Whether a source map moved this frame. */
+  mapped: boolean
+}
+
+export interface SelfLine {
+  url: string
+  file: string
+  group: string | null
+  /** 1-based original line; null when only the function is known (native code). */
+  line: number | null
+  /** Share of the node's self samples on this line (from positionTicks). */
+  fraction: number
+  /** 'function': the map cannot place this generated line on one original line; attributed to the function. */
+  level: LineLevel
+}
+
+export interface LocatedNode {
+  frame: Frame
+  selfLines: SelfLine[]
+}
+
+export class Locator {
+  private cache = new WeakMap<V8ProfileNode, LocatedNode>()
+  /** Scripts where at least one line could only be placed at function level (for the report's notes). */
+  readonly functionLevelScripts = new Set<string>()
+
+  constructor(
+    private readonly maps: SourceMaps,
+    private readonly rootDir: string,
+  ) {}
+
+  locate(node: V8ProfileNode): LocatedNode {
+    let hit = this.cache.get(node)
+    if (!hit) this.cache.set(node, (hit = this.compute(node)))
+    return hit
+  }
+
+  private compute(node: V8ProfileNode): LocatedNode {
+    const cf = node.callFrame
+    const functionName = cf.functionName || (cf.url ? '(anonymous)' : '(native)')
+    if (!cf.url) {
+      const group = functionName === '(garbage collector)' ? '(gc)' : functionName === '(program)' ? '(program)' : '(native)'
+      const frame: Frame = { functionName, url: '', file: '', line: null, column: null, group, mapped: false }
+      return { frame, selfLines: [{ url: '', file: '', group, line: null, fraction: 1, level: 'function' }] }
+    }
+    const pos = cf.lineNumber >= 0 ? this.maps.mapPosition(cf.url, cf.lineNumber, cf.columnNumber) : null
+    const url = pos?.url ?? cf.url
+    const frame: Frame = {
+      functionName,
+      url,
+      file: this.display(url),
+      line: pos ? pos.line : cf.lineNumber >= 0 ? cf.lineNumber + 1 : null,
+      column: pos ? pos.column : cf.columnNumber >= 0 ? cf.columnNumber : null,
+      group: groupOf(url),
+      mapped: pos !== null,
+    }
+    const ticks = node.positionTicks?.length ? node.positionTicks : null
+    if (!ticks) return { frame, selfLines: [this.functionLine(frame, 1)] }
+    const total = ticks.reduce((s, t) => s + t.ticks, 0)
+    const byKey = new Map<string, SelfLine>()
+    for (const t of ticks) {
+      const fraction = total > 0 ? t.ticks / total : 1 / ticks.length
+      let line: SelfLine
+      const m = this.maps.mapLine(cf.url, t.line)
+      if (m.kind === 'unmapped') line = { url, file: frame.file, group: frame.group, line: t.line, fraction, level: 'line' }
+      else if (m.kind === 'exact') line = { url: m.to.url, file: this.display(m.to.url), group: groupOf(m.to.url), line: m.to.line, fraction, level: 'line' }
+      else {
+        this.functionLevelScripts.add(cf.url)
+        line = this.functionLine(frame, fraction)
+      }
+      const key = `${line.url}:${line.line}:${line.level}`
+      const prev = byKey.get(key)
+      if (prev) prev.fraction += fraction
+      else byKey.set(key, line)
+    }
+    return { frame, selfLines: [...byKey.values()] }
+  }
+
+  private functionLine(frame: Frame, fraction: number): SelfLine {
+    return { url: frame.url, file: frame.file, group: frame.group, line: frame.line, fraction, level: 'function' }
+  }
+
+  display(url: string): string {
+    if (!url.startsWith('file:')) return url
+    let abs: string
+    try {
+      abs = fileURLToPath(url)
+    } catch {
+      return url
+    }
+    const rel = path.relative(this.rootDir, abs)
+    return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : abs
+  }
+}
+
+/** The library group of a URL, or null for user code. */
+export function groupOf(url: string): string | null {
+  if (!url) return '(native)'
+  if (url.startsWith('node:')) {
+    const mod = url.slice(5).split('/')[0]!
+    return `node:${mod}`
+  }
+  if (/\/dist\/agent\/(preload\.cjs|setup\.js)$|\/\.vitest-profile\/bootstrap\//.test(url)) return '(profiler)'
+  const i = url.lastIndexOf('/node_modules/')
+  if (i >= 0) {
+    const rest = url.slice(i + '/node_modules/'.length).split('/')
+    const pkg = rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1] ?? ''}` : rest[0]!
+    return `node_modules/${pkg}`
+  }
+  if (!/^(file|https?):/.test(url) && !url.startsWith('/')) return '(eval)'
+  return null
+}

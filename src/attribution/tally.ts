@@ -1,0 +1,272 @@
+/**
+ * Stage 6: one bucket's (a test's, or a file's time outside tests) tally of lines and functions.
+ *
+ * Inputs per sample: its CPU (already scaled so that each thread's samples in the bucket add up to that
+ * thread's clock CPU there), whether it ran on the test's own thread ("main") or a worker, and its located leaf.
+ * - Line self: the leaf node's self lines (positionTicks split, locations.ts). Only work and gc samples reach
+ *   lines; artefacts (the profiler) are counted apart; idle/waiting carry no CPU and reach nothing.
+ * - Function self: the leaf's function. Function total: every distinct function on the sample's stack.
+ * - A line has no "total": V8 records no call sites (leaf-line mode), so the line inside a caller that made a
+ *   call is unknown. The report shows the containing function's total next to a line's self instead.
+ */
+import type { V8ProfileNode } from '../spool/format.js'
+import { figure, effectiveN, type Figure } from './stats.js'
+import { stackNodes, type Sample } from './samples.js'
+import type { Frame, LineLevel, Locator, SelfLine } from './locations.js'
+
+export interface LineStat {
+  key: string
+  url: string
+  /** Display path, or the library group when grouped. */
+  file: string
+  /** 1-based original line; null for a grouped library or native code. */
+  line: number | null
+  group: string | null
+  level: LineLevel
+  /** The function the line is in (the heaviest one, for a grouped library). */
+  functionName: string
+  functionKey: string
+  samples: number
+  cpuUs: number
+  mainUs: number
+  workersUs: number
+  share: Figure
+}
+
+export interface FunctionStat {
+  key: string
+  functionName: string
+  url: string
+  file: string
+  line: number | null
+  group: string | null
+  selfUs: number
+  totalUs: number
+  selfSamples: number
+  totalSamples: number
+  mainUs: number
+  workersUs: number
+  self: Figure
+  total: Figure
+}
+
+export interface WaitedLine {
+  key: string
+  file: string
+  line: number | null
+  functionName: string
+  cpuUs: number
+  samples: number
+}
+
+export interface TallyOptions {
+  expandLibraries: boolean
+  minSamples: number
+}
+
+interface LineAcc extends Omit<LineStat, 'share'> {
+  fnWeights: Map<string, number>
+}
+
+interface FnAcc extends Omit<FunctionStat, 'self' | 'total'> {}
+
+interface Placed {
+  frame: Frame
+  functionKey: string
+  lines: { line: SelfLine; key: string }[]
+  /** Distinct function keys on the stack, with their frames. */
+  stack: { key: string; frame: Frame }[]
+}
+
+/** Per-leaf-node placement cache, shared by all tallies of a run. */
+export class Placer {
+  private cache = new WeakMap<V8ProfileNode, Placed>()
+  constructor(
+    private readonly locator: Locator,
+    private readonly options: TallyOptions,
+  ) {}
+
+  place(sample: Sample): Placed {
+    let hit = this.cache.get(sample.node)
+    if (hit) return hit
+    const leaf = this.locator.locate(sample.node)
+    const stack: Placed['stack'] = []
+    const seen = new Set<string>()
+    for (const n of stackNodes(sample.node, sample.chunk)) {
+      const frame = this.locator.locate(n).frame
+      const key = this.functionKey(frame)
+      if (seen.has(key)) continue
+      seen.add(key)
+      stack.push({ key, frame })
+    }
+    hit = {
+      frame: leaf.frame,
+      functionKey: this.functionKey(leaf.frame),
+      lines: leaf.selfLines.map((line) => ({ line, key: this.lineKey(line) })),
+      stack,
+    }
+    this.cache.set(sample.node, hit)
+    return hit
+  }
+
+  grouped(group: string | null): boolean {
+    return group !== null && (!this.options.expandLibraries || group.startsWith('('))
+  }
+
+  lineKey(l: SelfLine): string {
+    return this.grouped(l.group) ? `lib:${l.group}` : `${l.url}:${l.line}:${l.level}`
+  }
+
+  functionKey(f: Frame): string {
+    return this.grouped(f.group) ? `lib:${f.group}:${f.functionName}` : `${f.url}:${f.line}:${f.functionName}`
+  }
+}
+
+export class Tally {
+  private lines = new Map<string, LineAcc>()
+  private fns = new Map<string, FnAcc>()
+  private waited = new Map<string, WaitedLine>()
+  /** Work + gc + artefact CPU: the denominator of every share. */
+  totalUs = 0
+  private sumSq = 0
+  onCpuSamples = 0
+  profilerUs = 0
+
+  constructor(
+    private readonly placer: Placer,
+    private readonly options: TallyOptions,
+  ) {}
+
+  add(sample: Sample, cpuUs: number, isMain: boolean): void {
+    this.totalUs += cpuUs
+    this.sumSq += cpuUs * cpuUs
+    this.onCpuSamples++
+    if (sample.kind === 'artefact') {
+      this.profilerUs += cpuUs
+      return
+    }
+    const placed = this.placer.place(sample)
+    for (const { line, key } of placed.lines) {
+      let acc = this.lines.get(key)
+      if (!acc) {
+        const grouped = this.placer.grouped(line.group)
+        acc = {
+          key,
+          url: grouped ? '' : line.url,
+          file: grouped ? line.group! : line.file,
+          line: grouped ? null : line.line,
+          group: line.group,
+          level: grouped ? 'function' : line.level,
+          functionName: placed.frame.functionName,
+          functionKey: placed.functionKey,
+          samples: 0,
+          cpuUs: 0,
+          mainUs: 0,
+          workersUs: 0,
+          fnWeights: new Map(),
+        }
+        this.lines.set(key, acc)
+      }
+      const us = cpuUs * line.fraction
+      acc.samples += line.fraction
+      acc.cpuUs += us
+      if (isMain) acc.mainUs += us
+      else acc.workersUs += us
+      acc.fnWeights.set(placed.functionKey, (acc.fnWeights.get(placed.functionKey) ?? 0) + us)
+    }
+    for (const [i, { key, frame }] of placed.stack.entries()) {
+      const acc = this.fns.get(key) ?? this.newFn(key, frame)
+      acc.totalUs += cpuUs
+      acc.totalSamples++
+      if (i === 0) {
+        acc.selfUs += cpuUs
+        acc.selfSamples++
+        if (isMain) acc.mainUs += cpuUs
+        else acc.workersUs += cpuUs
+      }
+    }
+    if (!placed.stack.length) {
+      // gc / (program): no frames, the leaf is the only "function".
+      const acc = this.fns.get(placed.functionKey) ?? this.newFn(placed.functionKey, placed.frame)
+      acc.totalUs += cpuUs
+      acc.totalSamples++
+      acc.selfUs += cpuUs
+      acc.selfSamples++
+      if (isMain) acc.mainUs += cpuUs
+      else acc.workersUs += cpuUs
+    }
+  }
+
+  /** Clock CPU that no sample carries: part of the bucket's total (shares' denominator), on no line. */
+  addUnsampled(us: number): void {
+    this.totalUs += us
+  }
+
+  /** A worker's sample taken while the test's own thread was waiting (idle or blocked). */
+  addWaitedFor(sample: Sample, cpuUs: number): void {
+    if (sample.kind === 'artefact') return
+    const placed = this.placer.place(sample)
+    for (const { line, key } of placed.lines) {
+      const grouped = this.placer.grouped(line.group)
+      const acc = this.waited.get(key) ?? { key, file: grouped ? line.group! : line.file, line: grouped ? null : line.line, functionName: placed.frame.functionName, cpuUs: 0, samples: 0 }
+      acc.cpuUs += cpuUs * line.fraction
+      acc.samples += line.fraction
+      this.waited.set(key, acc)
+    }
+  }
+
+  private newFn(key: string, frame: Frame): FnAcc {
+    const grouped = this.placer.grouped(frame.group)
+    const acc: FnAcc = {
+      key,
+      functionName: frame.functionName,
+      url: grouped ? '' : frame.url,
+      file: grouped ? frame.group! : frame.file,
+      line: grouped ? null : frame.line,
+      group: frame.group,
+      selfUs: 0,
+      totalUs: 0,
+      selfSamples: 0,
+      totalSamples: 0,
+      mainUs: 0,
+      workersUs: 0,
+    }
+    this.fns.set(key, acc)
+    return acc
+  }
+
+  get nEff(): number {
+    return effectiveN(this.totalUs, this.sumSq)
+  }
+
+  lineStats(): LineStat[] {
+    const n = this.nEff
+    const min = this.options.minSamples
+    return [...this.lines.values()]
+      .map(({ fnWeights, ...l }) => {
+        // A grouped library line spans functions: name the heaviest.
+        let best = l.functionKey
+        let bestW = -1
+        for (const [k, w] of fnWeights) if (w > bestW) [best, bestW] = [k, w]
+        const fn = this.fns.get(best)
+        return { ...l, functionKey: best, functionName: fn?.functionName ?? l.functionName, share: figure(l.cpuUs, this.totalUs, n, l.samples, min) }
+      })
+      .sort((a, b) => b.cpuUs - a.cpuUs || a.key.localeCompare(b.key))
+  }
+
+  functionStats(): FunctionStat[] {
+    const n = this.nEff
+    const min = this.options.minSamples
+    return [...this.fns.values()]
+      .map((f) => ({
+        ...f,
+        self: figure(f.selfUs, this.totalUs, n, f.selfSamples, min),
+        total: figure(f.totalUs, this.totalUs, n, f.totalSamples, min),
+      }))
+      .sort((a, b) => b.selfUs - a.selfUs || b.totalUs - a.totalUs || a.key.localeCompare(b.key))
+  }
+
+  waitedFor(): WaitedLine[] {
+    return [...this.waited.values()].sort((a, b) => b.cpuUs - a.cpuUs || a.key.localeCompare(b.key))
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * One `.cpuprofile` per thread, with every frame rewritten to the ORIGINAL source: URL of the .ts file, its
+ * 0-based line/column of the function, and positionTicks on original lines, so DevTools and VS Code open and
+ * annotate the TypeScript. The thread's chunks are merged into one profile (rotation overlaps were already
+ * trimmed by the reader). Frames are re-keyed by their mapped identity, so the tree can be smaller than V8's.
+ */
+import type { Attribution, ThreadAttribution } from '../attribution/pipeline.js'
+import type { V8Profile, V8ProfileNode } from '../spool/format.js'
+import { frameId, rootFirstFrames, safeName } from './frames.js'
+import type { Renderer } from './renderer.js'
+
+export const cpuprofileRenderer: Renderer = {
+  name: 'cpuprofile',
+  render: ({ attribution }) =>
+    attribution.threads
+      .filter((t) => t.samples.length > 0)
+      .map((t) => ({ path: `thread-${safeName(t.key)}.cpuprofile`, content: JSON.stringify(threadProfile(attribution, t)) })),
+}
+
+export function threadProfile(a: Attribution, t: ThreadAttribution): V8Profile {
+  const scriptIds = new Map<string, string>()
+  const scriptId = (url: string) => {
+    if (!url) return '0'
+    let id = scriptIds.get(url)
+    if (!id) scriptIds.set(url, (id = String(scriptIds.size + 1)))
+    return id
+  }
+  const root: V8ProfileNode = { id: 1, callFrame: { functionName: '(root)', scriptId: '0', url: '', lineNumber: -1, columnNumber: -1 }, hitCount: 0, children: [] }
+  const nodes: V8ProfileNode[] = [root]
+  const childIndex = new Map<string, V8ProfileNode>()
+  const ticks = new Map<V8ProfileNode, Map<number, number>>()
+  const samples: number[] = []
+  const timeDeltas: number[] = []
+  const startTime = Math.min(...t.node.record.chunks.map((c) => c.profile.startTime), t.samples[0]!.ts)
+  let last = startTime
+  for (const s of t.samples) {
+    let parent = root
+    for (const f of rootFirstFrames(a, s)) {
+      const key = `${parent.id}\u0001${frameId(f)}`
+      let child = childIndex.get(key)
+      if (!child) {
+        child = {
+          id: nodes.length + 1,
+          callFrame: { functionName: f.functionName, scriptId: scriptId(f.url), url: f.url, lineNumber: f.line === null ? -1 : f.line - 1, columnNumber: f.column ?? -1 },
+          hitCount: 0,
+          children: [],
+        }
+        nodes.push(child)
+        parent.children!.push(child.id)
+        childIndex.set(key, child)
+      }
+      parent = child
+    }
+    parent.hitCount = (parent.hitCount ?? 0) + 1
+    const located = a.locator.locate(s.node)
+    if (located.frame.line !== null) {
+      const hist = ticks.get(parent) ?? new Map<number, number>()
+      for (const l of located.selfLines) {
+        // positionTicks lines belong to the node's own script; a line mapped into another file stays on the function.
+        const line = l.url === located.frame.url && l.line !== null ? l.line : located.frame.line
+        hist.set(line, (hist.get(line) ?? 0) + l.fraction)
+      }
+      ticks.set(parent, hist)
+    }
+    samples.push(parent.id)
+    timeDeltas.push(Math.max(0, Math.round(s.ts - last)))
+    last = s.ts
+  }
+  for (const [node, hist] of ticks) {
+    const entries = [...hist.entries()].map(([line, n]) => ({ line, ticks: Math.round(n) })).filter((e) => e.ticks > 0)
+    if (entries.length) node.positionTicks = entries.sort((x, y) => x.line - y.line)
+  }
+  for (const n of nodes) if (!n.children!.length) delete n.children
+  return { nodes, startTime: Math.round(startTime), endTime: Math.round(Math.max(last, ...t.node.record.chunks.map((c) => c.profile.endTime))), samples, timeDeltas }
+}

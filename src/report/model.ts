@@ -1,0 +1,151 @@
+/**
+ * Format step shared by every renderer: the attribution → the JSON report model (schema.ts). Pure apart from
+ * reading source lines through the attribution's SourceMaps (its injected SourceIo).
+ */
+import type { Attribution, BucketResult } from '../attribution/pipeline.js'
+import type { Figure } from '../attribution/stats.js'
+import type { LineStat } from '../attribution/tally.js'
+import { REPORT_SCHEMA, REPORT_VERSION, type JsonBucket, type JsonLine, type JsonReport, type JsonShare } from './schema.js'
+
+export interface ModelOptions {
+  /** Lines and functions kept per bucket (the heaviest). */
+  maxLines?: number
+}
+
+const round = (n: number) => Math.round(n)
+const round4 = (n: number) => Math.round(n * 10000) / 10000
+
+export function buildReport(a: Attribution, options: ModelOptions = {}): JsonReport {
+  const max = options.maxLines ?? 50
+  const m = a.run.manifest
+  const notes: string[] = []
+  if (a.locator.functionLevelScripts.size) {
+    notes.push(
+      `function-level only (code on one line, the map cannot split it): ${[...a.locator.functionLevelScripts].map((u) => a.locator.display(u)).join(', ')}`,
+    )
+  }
+  const clockless = a.threads.filter((t) => !t.timeline.hasClock && t.samples.length)
+  if (clockless.length) notes.push(`no CPU clock in ${clockless.map((t) => t.key).join(', ')}: their CPU is estimated from on-CPU sample time`)
+  const unflushed = a.threads.filter((t) => t.node.ending.status === 'unflushed')
+  if (unflushed.length) notes.push(`died without flushing: ${unflushed.map((t) => t.key).join(', ')} (their last unflushed samples are lost)`)
+  if (a.tests.some((t) => t.ref.kind === 'test' && t.ref.window.sharedWith.length)) {
+    notes.push('concurrent tests (test.concurrent) overlap: samples inside overlapping windows are counted in each of them (shared)')
+  }
+  notes.push(
+    'V8 records the executing line per profile node and chunk (positionTicks), not per sample: a function\'s samples in a test are split over its lines by that chunk\'s line histogram.',
+  )
+  return {
+    schema: REPORT_SCHEMA,
+    version: REPORT_VERSION,
+    run: {
+      runId: m.runId,
+      runDir: a.run.runDir,
+      rootDir: a.rootDir,
+      vitestVersion: m.vitestVersion,
+      nodeVersion: m.nodeVersion,
+      intervalUs: m.config.intervalUs,
+      startedAt: m.startedAt,
+      endedAt: m.endedAt ?? null,
+    },
+    model: { minSamples: a.options.minSamples, confidence: 0.95, interval: 'wilson-score, kish-effective-n', expandLibraries: a.options.expandLibraries },
+    threadsSeen: a.tree.nodes.size + a.tree.missing.length,
+    profilesReceived: a.threads.filter((t) => t.samples.length > 0).length,
+    threads: a.threads.map((t) => ({
+      key: t.key,
+      kind: t.node.kind,
+      parent: t.node.parent,
+      root: t.node.root,
+      title: t.node.record.start.title,
+      entry: t.node.record.start.entry,
+      cpuClock: t.node.record.start.cpuClock,
+      samples: t.samples.length,
+      chunks: t.node.record.chunks.length,
+      ending: t.node.ending,
+      problems: t.node.record.problems,
+    })),
+    missing: a.tree.missing,
+    tests: a.tests.map((b) => bucket(a, b, max)),
+    outside: a.outside.map((b) => bucket(a, b, max)),
+    unattributed: a.unattributed.map((b) => bucket(a, b, max)),
+    notes,
+  }
+}
+
+function bucket(a: Attribution, b: BucketResult, max: number): JsonBucket {
+  const ref = b.ref
+  const w = ref.kind === 'test' ? ref.window.event : null
+  const fnTotals = new Map(b.functions.map((f) => [f.key, f.totalUs]))
+  const main = b.threads.find((t) => t.isMain)
+  return {
+    kind: ref.kind,
+    id: ref.kind === 'test' ? ref.window.key : b.key,
+    name: w
+      ? w.name
+      : ref.kind === 'outside'
+        ? ref.file
+          ? 'outside tests (setup, collection, hooks)'
+          : 'outside any test file (start-up, teardown)'
+        : `thread ${ref.kind === 'unattributed' ? ref.thread : ''} (no test thread known)`,
+    file: w ? w.file : ref.kind === 'outside' ? ref.file : null,
+    project: w ? w.project : null,
+    state: w ? w.state : null,
+    sharedWith: ref.kind === 'test' ? ref.window.sharedWith : [],
+    wallUs: round(w ? w.end - w.start : b.to - b.from),
+    thread: ref.kind === 'test' ? ref.window.thread : ref.thread,
+    cpu: {
+      totalUs: round(b.cpu.mainUs + b.cpu.workersUs),
+      mainUs: round(b.cpu.mainUs),
+      workersUs: round(b.cpu.workersUs),
+      profilerUs: round(b.cpu.profilerUs),
+      unsampledUs: round(b.cpu.unsampledUs),
+      estimated: b.cpu.estimated,
+    },
+    samples: {
+      main: main?.onCpuSamples ?? 0,
+      workers: b.threads.filter((t) => !t.isMain).reduce((s, t) => s + t.onCpuSamples, 0),
+      effective: Math.round(b.nEff * 10) / 10,
+    },
+    waiting: {
+      idleUs: round(b.waiting.idleUs),
+      blockedUs: round(b.waiting.blockedUs),
+      waitedFor: b.waiting.waitedFor.slice(0, 10).map((l) => ({ file: l.file, line: l.line, function: l.functionName, cpuUs: round(l.cpuUs), samples: round4(l.samples) })),
+    },
+    threads: b.threads.map((t) => ({ key: t.key, role: t.isMain ? 'main' : 'worker', cpuUs: round(t.cpuUs), samples: t.onCpuSamples, idleUs: round(t.idleUs), waitingUs: round(t.waitingUs) })),
+    lines: b.lines.slice(0, max).map((l) => line(a, l, l.url === '' && l.group !== null ? null : (fnTotals.get(l.functionKey) ?? l.cpuUs))),
+    functions: b.functions.slice(0, max).map((f) => ({
+      name: f.functionName,
+      file: f.file,
+      line: f.line,
+      url: f.url,
+      package: f.group,
+      selfUs: round(f.selfUs),
+      totalUs: round(f.totalUs),
+      mainUs: round(f.mainUs),
+      workersUs: round(f.workersUs),
+      self: share(f.self),
+      total: share(f.total),
+    })),
+  }
+}
+
+function line(a: Attribution, l: LineStat, functionTotalUs: number | null): JsonLine {
+  const source = l.url && l.line !== null ? a.maps.sourceLine(l.url, l.line) : null
+  return {
+    file: l.file,
+    line: l.line,
+    url: l.url,
+    package: l.group,
+    level: l.level,
+    function: l.functionName,
+    source: source === null ? null : source.trim(),
+    cpuUs: round(l.cpuUs),
+    mainUs: round(l.mainUs),
+    workersUs: round(l.workersUs),
+    share: share(l.share),
+    functionTotalUs: functionTotalUs === null ? null : round(functionTotalUs),
+  }
+}
+
+export function share(f: Figure): JsonShare {
+  return { value: f.inconclusive ? null : round4(f.share), low: round4(f.low), high: round4(f.high), samples: round4(f.samples), inconclusive: f.inconclusive }
+}

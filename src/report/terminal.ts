@@ -1,0 +1,159 @@
+/**
+ * The terminal report, rendered from the JSON model alone: per test CPU main vs. workers, wall, samples, what
+ * the test's thread waited for; then each heavy test's hot lines across all its threads (file:line, share with
+ * its 95% bound, self CPU, the containing function's total, main/worker split, the line's source text); the
+ * time outside tests per file; threads seen vs. received; notes; the report files. Colours through picocolors
+ * (NO_COLOR / FORCE_COLOR respected by the caller's `color`), lines cut to the terminal width.
+ */
+import pc from 'picocolors'
+import type { JsonBucket, JsonLine, JsonReport, JsonShare } from './schema.js'
+import type { RenderContext } from './renderer.js'
+
+type Colors = ReturnType<typeof pc.createColors>
+
+export function fmtUs(us: number): string {
+  if (us < 1000) return `${(us / 1000).toFixed(1)}ms`
+  if (us < 1_000_000) return `${Math.round(us / 1000)}ms`
+  return `${(us / 1_000_000).toFixed(2)}s`
+}
+
+export function fmtShare(s: JsonShare): string {
+  if (s.value === null) return `inconclusive`
+  const half = Math.max(s.high - s.value, s.value - s.low) * 100
+  return `${(s.value * 100).toFixed(1)}% ±${half < 10 ? half.toFixed(1) : Math.round(half)}`
+}
+
+/** Visible length ignores ANSI colour codes. */
+const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length
+
+function cut(s: string, width: number): string {
+  if (visible(s) <= width) return s
+  // Colour codes make exact slicing fiddly; cutting the plain text keeps the line within the terminal.
+  const plain = s.replace(/\x1b\[[0-9;]*m/g, '')
+  return plain.slice(0, Math.max(0, width - 1)) + '…'
+}
+
+const pad = (s: string, n: number) => s + ' '.repeat(Math.max(0, n - visible(s)))
+const lpad = (s: string, n: number) => ' '.repeat(Math.max(0, n - visible(s))) + s
+
+function ellipsizeLeft(s: string, n: number): string {
+  return s.length <= n ? s : '…' + s.slice(s.length - n + 1)
+}
+
+export function formatTerminal(report: JsonReport, ctx: Pick<RenderContext, 'color' | 'width' | 'topLines' | 'files'>): string {
+  const c = pc.createColors(ctx.color)
+  const W = Math.max(60, Math.min(ctx.width || 100, 200))
+  const out: string[] = []
+  const push = (s = '') => out.push(cut(s, W))
+  push()
+  push(`${c.bold(c.inverse(' vitest-profiler '))} ${c.dim(`run ${report.run.runId} · interval ${report.run.intervalUs}µs · ±: 95% bound · < ${report.model.minSamples} samples: inconclusive`)}`)
+  push()
+
+  // Test table.
+  const nameW = Math.max(20, W - 2 - 9 * 4 - 14)
+  push(c.dim(`  ${pad('test', nameW)}${lpad('wall', 9)}${lpad('cpu', 9)}${lpad('main', 9)}${lpad('workers', 9)}${lpad('samples', 14)}`))
+  for (const t of report.tests) {
+    const name = ellipsizeLeft(`${t.file ?? ''} > ${t.name}`, nameW - 1)
+    const flags: string[] = []
+    if (t.sharedWith.length) flags.push(c.yellow(`shared with ${t.sharedWith.length} concurrent`))
+    if (t.state === 'fail') flags.push(c.red('failed'))
+    if (t.cpu.estimated) flags.push(c.yellow('cpu estimated'))
+    push(
+      `  ${pad(name, nameW)}${lpad(fmtUs(t.wallUs), 9)}${lpad(fmtUs(t.cpu.totalUs), 9)}${lpad(fmtUs(t.cpu.mainUs), 9)}${lpad(fmtUs(t.cpu.workersUs), 9)}${lpad(`${t.samples.main}+${t.samples.workers}`, 14)}` +
+        (flags.length ? ' ' + flags.join(' ') : ''),
+    )
+  }
+  for (const o of report.outside) {
+    if (o.cpu.totalUs < 1000 && o.samples.main + o.samples.workers < report.model.minSamples) continue
+    const name = ellipsizeLeft(`${o.file ?? '(no file)'} > ${c.dim('(outside tests)')}`, nameW - 1 + visible(c.dim('')))
+    push(`  ${pad(name, nameW)}${lpad('', 9)}${lpad(fmtUs(o.cpu.totalUs), 9)}${lpad(fmtUs(o.cpu.mainUs), 9)}${lpad(fmtUs(o.cpu.workersUs), 9)}${lpad(`${o.samples.main}+${o.samples.workers}`, 14)}`)
+  }
+
+  // Hot lines of the heaviest tests.
+  const heavy = [...report.tests].sort((a, b) => b.cpu.totalUs - a.cpu.totalUs).filter((t) => t.lines.length).slice(0, 10)
+  for (const t of heavy) hotLines(c, push, t, `${t.file} > ${t.name}`, ctx.topLines, W)
+  const outsideHeavy = report.outside.filter((o) => o.cpu.totalUs >= 50_000).sort((a, b) => b.cpu.totalUs - a.cpu.totalUs).slice(0, 3)
+  for (const o of outsideHeavy) hotLines(c, push, o, `${o.file ?? '(no file)'} (outside tests)`, Math.min(3, ctx.topLines), W)
+  if (report.tests.length > heavy.length) push(c.dim(`  hot lines of ${report.tests.length - heavy.length} more tests: report.json`))
+
+  // Threads.
+  push()
+  const unflushed = report.threads.filter((t) => t.ending.status === 'unflushed')
+  // Never cut: these lines are the run's completeness record (and tests match them whole).
+  out.push(`  threads/processes seen: ${report.threadsSeen}, profiles received: ${report.profilesReceived}` + (unflushed.length ? c.red(`, died unflushed: ${unflushed.length}`) : ''))
+  for (const t of unflushed) {
+    if (t.ending.status !== 'unflushed') continue
+    const lost =
+      t.ending.diedAtUs !== null && t.ending.lastFlushUs !== null ? ` (lost at most ${((t.ending.diedAtUs - t.ending.lastFlushUs) / 1000).toFixed(1)}ms after its last flush)` : ''
+    out.push(c.red(`    ${t.key} ${t.kind}: ended without flushing${t.ending.signal ? ` by ${t.ending.signal}` : ''}${lost}`))
+  }
+  for (const m of report.missing) out.push(c.red(`    ${m.kind} ${m.id} started by ${m.parent} left no profile${m.command ? ` (${m.command})` : ''}`))
+  for (const u of report.unattributed) push(c.yellow(`    ${u.name}: ${fmtUs(u.cpu.totalUs)} cpu attributed to no test`))
+  if (report.notes.length) {
+    push()
+    for (const n of report.notes) for (const l of wrap(`note: ${n}`, W - 4)) push(c.dim(`  ${l}`))
+  }
+  if (ctx.files.length) {
+    push()
+    const byRenderer = new Map<string, string[]>()
+    for (const f of ctx.files) byRenderer.set(f.renderer, [...(byRenderer.get(f.renderer) ?? []), f.path])
+    for (const [r, paths] of byRenderer) {
+      if (paths.length === 1) out.push(`  ${pad(r, 11)} ${paths[0]}`)
+      else out.push(`  ${pad(r, 11)} ${paths.length} files in ${commonDir(paths)}`)
+    }
+  }
+  push()
+  return out.join('\n')
+}
+
+function hotLines(c: Colors, push: (s?: string) => void, b: JsonBucket, title: string, top: number, W: number): void {
+  push()
+  push(`  ${c.bold(title)} ${c.dim(`· cpu ${fmtUs(b.cpu.totalUs)} (main ${fmtUs(b.cpu.mainUs)}, workers ${fmtUs(b.cpu.workersUs)}) · ${b.samples.main + b.samples.workers} samples`)}`)
+  push(c.dim(`    ${pad('share', 13)}${lpad('self', 8)}${lpad('fn total', 10)}${lpad('main/wkr', 10)}  line`))
+  for (const l of b.lines.slice(0, top)) push(lineRow(c, l, W))
+  const rest = b.lines.slice(top).reduce((s, l) => s + l.cpuUs, 0)
+  if (rest > 0) push(c.dim(`    ${pad('', 13)}${lpad(fmtUs(rest), 8)}  in ${b.lines.length - top} more lines`))
+  if (b.cpu.profilerUs >= 1000) push(c.dim(`    ${pad('', 13)}${lpad(fmtUs(b.cpu.profilerUs), 8)}  profiler overhead (not on any line)`))
+  const waited = b.waiting.idleUs + b.waiting.blockedUs
+  if (b.kind === 'test' && waited >= 1000 && b.cpu.workersUs > 0) {
+    const what = b.waiting.waitedFor.slice(0, 3).map((w) => `${w.line === null ? w.file : `${w.file}:${w.line}`} ${fmtUs(w.cpuUs)}`)
+    push(
+      `    ${c.cyan('main thread waiting')} ${fmtUs(waited)} (${fmtUs(b.waiting.idleUs)} event loop, ${fmtUs(b.waiting.blockedUs)} blocked)` +
+        (what.length ? `; workers meanwhile: ${what.join(', ')}` : ''),
+    )
+  }
+}
+
+function lineRow(c: Colors, l: JsonLine, W: number): string {
+  const shareText = l.share.inconclusive ? c.yellow(`inconclusive`) : fmtShare(l.share)
+  const split = l.cpuUs > 0 ? `${Math.round((l.mainUs / l.cpuUs) * 100)}/${Math.round((l.workersUs / l.cpuUs) * 100)}` : '-'
+  const where = l.line === null ? c.dim(l.file) : `${l.file}:${l.line}`
+  const level = l.level === 'function' && l.line !== null ? c.yellow(' (function-level)') : ''
+  const samples = l.share.inconclusive ? c.dim(` [${Math.round(l.share.samples)} samples]`) : ''
+  const head = `    ${pad(shareText, 13)}${lpad(fmtUs(l.cpuUs), 8)}${lpad(l.functionTotalUs === null ? '-' : fmtUs(l.functionTotalUs), 10)}${lpad(split, 10)}  ${where}${level}${samples}`
+  const room = W - visible(head) - 3
+  const src = l.source && room > 8 ? '  ' + c.dim(l.source.length > room ? l.source.slice(0, room - 1) + '…' : l.source) : l.line === null ? c.dim(`  ${l.function}`) : ''
+  return head + src
+}
+
+function wrap(text: string, width: number): string[] {
+  const words = text.split(' ')
+  const lines: string[] = []
+  let cur = ''
+  for (const w of words) {
+    if (cur && cur.length + 1 + w.length > width) {
+      lines.push(cur)
+      cur = '  ' + w
+    } else cur = cur ? `${cur} ${w}` : w
+  }
+  if (cur) lines.push(cur)
+  return lines
+}
+
+function commonDir(paths: string[]): string {
+  const parts = paths.map((p) => p.split('/'))
+  const first = parts[0]!
+  let n = 0
+  while (n < first.length - 1 && parts.every((p) => p[n] === first[n])) n++
+  return first.slice(0, n).join('/') + '/'
+}
