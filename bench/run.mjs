@@ -1,0 +1,254 @@
+#!/usr/bin/env node
+// Overhead bench: one CPU-bound tinypool suite (bench/fixtures/tinypool-cpu) run three ways in ONE invocation,
+//   plain      `vitest run`
+//   profiled   `vitest-profile run` (dist/bin.js, default options: 1000 µs interval)
+//   cpu-prof   `node --cpu-prof` on vitest's main process, and --cpu-prof in test.execArgv for its workers
+//              (inherited by the tinypool threads); same 1000 µs interval
+// interleaved (A B C A B C ...) so drifting machine load hits every variant alike, with medians of wall time
+// and of CPU time (user+sys of the whole process tree), and ratios against plain.
+//
+//   node bench/run.mjs [--reps 5] [--warmup 1] [--scale 1] [--timeout 180]   (npm run bench builds dist/ first)
+//
+// Exit status 1 if any measured run failed (its numbers are still shown, marked).
+import { spawn, execFileSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url))
+const fixture = path.join(repoRoot, 'bench', 'fixtures', 'tinypool-cpu')
+const vitestBin = path.join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs')
+const profileBin = path.join(repoRoot, 'dist', 'bin.js')
+const scratch = path.join(repoRoot, '.cache', 'bench')
+
+const opts = parseArgs(process.argv.slice(2))
+if (!fs.existsSync(profileBin)) die(`${profileBin} missing: run \`node scripts/build.mjs\` first (npm run bench does).`)
+const cpuMeter = pickCpuMeter()
+
+const VARIANTS = [
+  { id: 'plain', label: 'vitest run', args: () => [vitestBin, 'run'] },
+  { id: 'profiled', label: 'vitest-profile run', args: () => [profileBin, 'run'] },
+  {
+    id: 'cpuprof',
+    label: 'node --cpu-prof',
+    // `=` forms: vitest hands the main process's `--cpu-prof*` flags on to its workers by prefix, so the value
+    // of a two-word `--cpu-prof-dir D` would be dropped ("--cpu-prof-dir requires an argument").
+    args: (dir) => ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=1000', vitestBin, 'run'],
+    env: (dir) => ({ BENCH_CPU_PROF_DIR: dir }),
+  },
+]
+
+console.log(
+  `bench: ${path.relative(repoRoot, fixture)}, ${opts.reps} interleaved reps (+${opts.warmup} warm-up), ` +
+    `node ${process.version}, ${os.availableParallelism?.() ?? os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ` +
+    `CPU from ${cpuMeter.name}`,
+)
+fs.rmSync(scratch, { recursive: true, force: true })
+fs.mkdirSync(scratch, { recursive: true })
+
+// A detached run would outlive a Ctrl-C of the bench: take it down too.
+let current = null
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    try {
+      current?.()
+    } catch {}
+    process.exit(130)
+  })
+}
+
+const results = Object.fromEntries(VARIANTS.map((v) => [v.id, []]))
+for (let rep = -opts.warmup; rep < opts.reps; rep++) {
+  for (const v of VARIANTS) {
+    const r = await measure(v, rep)
+    const tag = rep < 0 ? 'warm-up' : `rep ${rep + 1}`
+    console.log(
+      `  ${tag.padEnd(7)} ${v.label.padEnd(19)} wall ${fmtS(r.wallMs)}  cpu ${r.cpuMs === null ? '   n/a' : fmtS(r.cpuMs)}` +
+        `  ${r.detail}${r.code === 0 ? '' : `  FAILED (exit ${r.code ?? r.signal})`}`,
+    )
+    if (r.code !== 0) fs.writeFileSync(path.join(scratch, `failed-${v.id}-${rep}.log`), r.output)
+    if (rep >= 0) results[v.id].push(r)
+  }
+}
+printTable()
+const failed = Object.values(results).flat().filter((r) => r.code !== 0).length
+if (failed) console.log(`\n${failed} run(s) failed: logs in ${path.relative(repoRoot, scratch)}/failed-*.log`)
+process.exitCode = failed ? 1 : 0
+
+async function measure(variant, rep) {
+  const cpuDir = path.join(scratch, `cpu-prof-${rep + opts.warmup}`)
+  const env = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true', BENCH_SCALE: String(opts.scale) }
+  for (const k of Object.keys(env)) if (k.startsWith('VITEST') || k === 'NODE_OPTIONS') delete env[k]
+  Object.assign(env, variant.env?.(cpuDir) ?? {})
+  if (variant.id === 'profiled') fs.rmSync(path.join(fixture, '.vitest-profile'), { recursive: true, force: true })
+  const before = cpuMeter.read()
+  const t0 = process.hrtime.bigint()
+  const [cmd, args] = cpuMeter.wrap([process.execPath, ...variant.args(cpuDir)])
+  // Own process group (not on Windows), so a run that hangs can be ended with everything it started.
+  const group = process.platform !== 'win32'
+  const child = spawn(cmd, args, { cwd: fixture, env, stdio: ['ignore', 'pipe', 'pipe'], detached: group })
+  let output = ''
+  child.stdout.on('data', (d) => (output += d))
+  child.stderr.on('data', (d) => (output += d))
+  current = () => (group ? process.kill(-child.pid, 'SIGKILL') : child.kill('SIGKILL'))
+  const timer = setTimeout(() => {
+    output += `\nbench: killed after ${opts.timeout} s\n`
+    try {
+      if (group) process.kill(-child.pid, 'SIGKILL')
+      else child.kill('SIGKILL')
+    } catch {}
+  }, opts.timeout * 1000)
+  const [code, signal] = await new Promise((resolve) => child.on('close', (c, s) => resolve([c, s])))
+  clearTimeout(timer)
+  current = null
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6
+  const after = cpuMeter.read(output)
+  const cpuMs = before === null || after === null ? null : after - before
+  let detail = ''
+  let samples = null
+  if (variant.id === 'profiled') ({ detail, samples } = profiledSamples())
+  if (variant.id === 'cpuprof') ({ detail, samples } = cpuProfSamples(cpuDir))
+  return { wallMs, cpuMs, code, signal, output, detail, samples }
+}
+
+/** Samples the profiled run received, straight from its spool (chunk events), and threads seen vs. flushed. */
+function profiledSamples() {
+  const runs = path.join(fixture, '.vitest-profile', 'runs')
+  const runId = fs.existsSync(runs) ? fs.readdirSync(runs).sort().pop() : undefined
+  if (!runId) return { detail: 'no run directory!', samples: 0 }
+  const threadsDir = path.join(runs, runId, 'threads')
+  let samples = 0
+  let threads = 0
+  let ended = 0
+  for (const key of fs.existsSync(threadsDir) ? fs.readdirSync(threadsDir) : []) {
+    threads++
+    let sawEnd = false
+    for (const line of fs.readFileSync(path.join(threadsDir, key, 'events.ndjson'), 'utf8').split('\n')) {
+      if (!line) continue
+      let e
+      try {
+        e = JSON.parse(line)
+      } catch {
+        continue // a torn last line: the reader's business, not the bench's
+      }
+      if (e.t === 'chunk') samples += e.samples ?? 0
+      if (e.t === 'end') sawEnd = true
+    }
+    if (sawEnd) ended++
+  }
+  return { detail: `${samples} samples, ${threads} threads (${ended} ended cleanly)`, samples }
+}
+
+/** What node's own --cpu-prof wrote: one file per thread that exited. */
+function cpuProfSamples(dir) {
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')) : []
+  let samples = 0
+  for (const f of files) samples += JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).samples?.length ?? 0
+  fs.rmSync(dir, { recursive: true, force: true }) // ~1 MB per thread per run: keep .cache small
+  return { detail: `${samples} samples, ${files.length} .cpuprofile files`, samples }
+}
+
+function printTable() {
+  const med = (xs) => {
+    const s = xs.filter((x) => x !== null && Number.isFinite(x)).sort((a, b) => a - b)
+    if (!s.length) return null
+    const m = s.length >> 1
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+  }
+  const ok = (id) => results[id].filter((r) => r.code === 0)
+  const base = { wall: med(ok('plain').map((r) => r.wallMs)), cpu: med(ok('plain').map((r) => r.cpuMs)) }
+  const rows = VARIANTS.map((v) => {
+    // Medians over the runs that passed: a failed run's time measures the failure (a timeout), not overhead.
+    const all = results[v.id]
+    const rs = all.filter((r) => r.code === 0)
+    const wall = med(rs.map((r) => r.wallMs))
+    const cpu = med(rs.map((r) => r.cpuMs))
+    const samples = med(rs.map((r) => r.samples))
+    return [
+      v.label,
+      `${rs.length}/${all.length}`,
+      fmtS(wall),
+      ratio(wall, base.wall),
+      cpu === null ? 'n/a' : fmtS(cpu),
+      ratio(cpu, base.cpu),
+      samples === null ? '-' : String(Math.round(samples)),
+    ]
+  })
+  const head = ['variant', 'ok', 'wall (median)', 'wall ×', 'cpu (median)', 'cpu ×', 'samples (median)']
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
+  const line = (cells) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |'
+  console.log('')
+  console.log(line(head))
+  console.log('|' + widths.map((w, i) => (i === 0 ? ':' : '-') + '-'.repeat(w) + (i === 0 ? '-' : ':')).join('|') + '|')
+  for (const r of rows) console.log(line(r))
+  const p = rows[1][3]
+  console.log(`\nprofiled vs. plain wall: ${p} (target ≤ 1.05×); ×: ratio of medians against \`vitest run\`.`)
+}
+
+function ratio(x, base) {
+  return x === null || !base ? 'n/a' : `${(x / base).toFixed(3)}×`
+}
+
+function fmtS(ms) {
+  return ms === null ? 'n/a' : `${(ms / 1000).toFixed(2)} s`
+}
+
+/**
+ * CPU time of a finished child's whole tree (user+sys). Linux: this process's cutime+cstime from /proc/self/stat,
+ * which the kernel adds every reaped child to, including the descendants each child reaped (vitest reaps its
+ * forks; worker threads are inside their process). Elsewhere: POSIX `/usr/bin/time -p` around the child (same
+ * rusage of reaped children, 10 ms resolution). Neither: n/a, rather than process.resourceUsage() (self only),
+ * which would miss the whole tree.
+ */
+function pickCpuMeter() {
+  const plain = { wrap: (argv) => [argv[0], argv.slice(1)] }
+  let tick = 100
+  try {
+    tick = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+  } catch {}
+  const procRead = () => {
+    try {
+      const stat = fs.readFileSync('/proc/self/stat', 'utf8')
+      // Fields after the command name (which may contain spaces) start at field 3; cutime, cstime are 16, 17.
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      return ((Number(f[13]) + Number(f[14])) * 1000) / tick
+    } catch {
+      return null
+    }
+  }
+  if (procRead() !== null) return { ...plain, name: `/proc/self/stat children (${tick} Hz)`, read: procRead }
+  if (fs.existsSync('/usr/bin/time')) {
+    return {
+      name: '/usr/bin/time -p',
+      wrap: (argv) => ['/usr/bin/time', ['-p', ...argv]],
+      // Called with no output before the run (a zero baseline) and with the run's output after it.
+      read: (output) => {
+        if (output === undefined) return 0
+        const user = [...output.matchAll(/^user\s+([\d.]+)\s*$/gm)].pop()
+        const sys = [...output.matchAll(/^sys\s+([\d.]+)\s*$/gm)].pop()
+        return user && sys ? (Number(user[1]) + Number(sys[1])) * 1000 : null
+      },
+    }
+  }
+  return { ...plain, name: 'nowhere (n/a)', read: () => null }
+}
+
+function parseArgs(argv) {
+  const o = { reps: 5, warmup: 1, scale: 1, timeout: 180 }
+  for (let i = 0; i < argv.length; i++) {
+    const key = argv[i].replace(/^--/, '')
+    if (!(key in o)) die(`unknown option ${argv[i]}: accepted --reps N (>= 3), --warmup N, --scale X, --timeout S (per run)`)
+    o[key] = Number(argv[++i])
+  }
+  if (!Number.isInteger(o.reps) || o.reps < 3) die('--reps takes an integer >= 3 (medians of fewer mean little)')
+  if (!Number.isInteger(o.warmup) || o.warmup < 0) die('--warmup takes an integer >= 0')
+  if (!(o.scale > 0)) die('--scale takes a positive number')
+  if (!(o.timeout > 0)) die('--timeout takes seconds > 0')
+  return o
+}
+
+function die(msg) {
+  console.error(`bench: ${msg}`)
+  process.exit(2)
+}
