@@ -30,7 +30,10 @@ export interface AgentApi {
   flushAll(reason: ChunkReason): Promise<void>
   /** Parent rescue: final flush if this thread is `target` (a threadId in this process) or below it; -1 = all. */
   rescue(target: number): boolean
-  flushIfOlderThan(beforeUs: number): boolean
+  /** A CPU clock reading, and a flush if one is due (a parent's periodic call for a busy worker). */
+  heartbeat(): void
+  /** CPU (us, this thread's clock) spent in the agent's own flushes so far. */
+  profilerCpuUs(): number
   /** Unconditional flush of this thread alone (a parent's file-end flush of its descendants). */
   flush(reason: ChunkReason): boolean
 }
@@ -75,7 +78,9 @@ export function start(config: AgentConfig): AgentApi | null {
       // Same reason for the descendants: after a file-end flush, a pool the test left open only idles until
       // vitest tears the worker down without running any of our code (threads pool: terminate() from an
       // unprofiled main process), so that chunk is their last one, and the reader counts it as their final
-      // flush rather than reporting them as died unflushed.
+      // flush rather than reporting them as died unflushed. This rotation arrives as an interrupt, so the frames
+      // on the worker's stack at that moment (an idle pool's wait loop) are charged to their callers in the next
+      // chunk (see ThreadAgent.tick()); that chunk holds what the worker does after its file ended.
       if (controller) await controller.callAll('flush', [reason], config.rescueTimeoutMs)
     },
     rescue(target) {
@@ -84,7 +89,8 @@ export function start(config: AgentConfig): AgentApi | null {
       agent.end('terminated')
       return true
     },
-    flushIfOlderThan: (beforeUs) => agent.flushIfOlderThan(beforeUs, 'rescue'),
+    profilerCpuUs: () => agent.profilerCpuUs,
+    heartbeat: () => agent.heartbeat(),
     flush(reason) {
       if (agent.isEnded) return false
       agent.flush(reason)
@@ -92,13 +98,11 @@ export function start(config: AgentConfig): AgentApi | null {
     },
   }
   g[slot] = api
-  // Busy descendants cannot run their own flush timer; flush them from here through the inspector.
+  // Busy descendants cannot run their own timer: read their clocks from here, through the inspector (the
+  // controller's queue keeps this away from terminations). Never a flush: see ThreadAgent.tick().
   const busyFlush = setInterval(() => {
-    if (controller && controller.workerCount > 0 && !agent.isEnded) {
-      const before = nowUs() - config.flushIntervalMs * 1000
-      void controller.callAll('flushIfOlderThan', [before], config.rescueTimeoutMs)
-    }
-  }, config.flushIntervalMs)
+    if (controller && controller.workerCount > 0 && !agent.isEnded) void controller.callAll('heartbeat', [], config.rescueTimeoutMs)
+  }, config.cpuReadIntervalMs)
   busyFlush.unref()
   debug('preload', `started in ${agent.key} (${agent.cpu.kind} clock)`)
   return api
