@@ -23,7 +23,7 @@ export function installLifecycleHooks(
   agent: ThreadAgent,
   getController: () => WorkerController | null,
   rescueTimeoutMs: number,
-): void {
+): SignalControl {
   process.on('exit', (code) => agent.end('exit', `code ${code}`))
 
   process.on('uncaughtExceptionMonitor', (err, origin) => {
@@ -34,7 +34,9 @@ export function installLifecycleHooks(
   })
 
   // Signals reach only a process's main thread.
-  if (!isMainThread) return
+  if (!isMainThread) return { suspend() {}, resume() {} }
+  const handlers = new Map<(typeof SIGNALS)[number], () => Promise<void>>()
+  let installed = false
   for (const signal of SIGNALS) {
     const onSignal = async (): Promise<void> => {
       debug('lifecycle', `${signal} received`)
@@ -44,11 +46,33 @@ export function installLifecycleHooks(
       agent.end('signal', signal)
       if (process.listenerCount(signal) === 1) {
         process.removeListener(signal, onSignal)
+        installed = false
         process.kill(process.pid, signal)
       }
     }
-    process.on(signal, onSignal)
+    handlers.set(signal, onSignal)
   }
+  const signals: SignalControl = {
+    // While the main thread is busy (watchdog.ts) a JS handler could not run: the signal's default action must
+    // apply, as it would without profiling.
+    suspend() {
+      if (!installed) return
+      installed = false
+      for (const [signal, handler] of handlers) process.removeListener(signal, handler)
+    },
+    resume() {
+      if (installed || agent.isEnded) return
+      installed = true
+      for (const [signal, handler] of handlers) process.on(signal, handler)
+    },
+  }
+  signals.resume()
+  return signals
+}
+
+export interface SignalControl {
+  suspend(): void
+  resume(): void
 }
 
 /**
@@ -56,8 +80,9 @@ export function installLifecycleHooks(
  * lineage is missing (tinypool's child_process runtime replaces the child's env), and a child's exit by signal
  * (SIGKILL) is only ever witnessed here.
  */
-export function trackChildren(agent: ThreadAgent, onWorker: (worker: Worker) => void): void {
+export function trackChildren(agent: ThreadAgent, onWorker: (worker: Worker) => void, ownThreadIds: number[] = []): void {
   process.on('worker', (worker) => {
+    if (ownThreadIds.includes(worker.threadId)) return
     agent.append({ t: 'spawn', at: nowUs(), kind: 'worker', threadId: worker.threadId })
     onWorker(worker)
   })

@@ -5,12 +5,13 @@
  *
  * No vitest imports here: this runs in threads vitest knows nothing about.
  */
-import { threadId } from 'node:worker_threads'
+import { isMainThread, threadId } from 'node:worker_threads'
 import { setInterval } from 'node:timers'
 import { SPOOL_VERSION, type AgentConfig, type ChunkReason, type WindowEvent } from '../spool/format.js'
 import { ThreadAgent, nowUs, runIsActive } from './thread-agent.js'
 import { WorkerController, patchWorkerTerminate } from './worker-control.js'
 import { installLifecycleHooks, trackChildren } from './lifecycle.js'
+import { startWatchdog } from './watchdog.js'
 import { AGENT_GLOBAL, agentSlot } from './global.js'
 import { debug } from './debug.js'
 
@@ -32,10 +33,36 @@ export interface AgentApi {
   rescue(target: number): boolean
   /** A CPU clock reading, and a flush if one is due (a parent's periodic call for a busy worker). */
   heartbeat(): void
+  /** The watchdog's call while this (main) thread is busy: signal handlers off, then a heartbeat. */
+  onMainBusy(): void
   /** CPU (us, this thread's clock) spent in the agent's own flushes so far. */
   profilerCpuUs(): number
   /** Unconditional flush of this thread alone (a parent's file-end flush of its descendants). */
   flush(reason: ChunkReason): boolean
+}
+
+/** How often a busy main thread is flushed by its watchdog (ms): the most a signal that meets it can cost. */
+const BUSY_FLUSH_MS = 250
+
+// Captured at load: tests may fake timers later.
+const realNextTick = process.nextTick.bind(process)
+
+/**
+ * Frames below the inspector's evaluated expression that called onMainBusy: 0 when the call was dispatched from
+ * the event loop (the thread was idle), more when it interrupted running code (measured: 2 frames when idle,
+ * 2 + the user's frames when busy).
+ */
+function callerFrames(): number {
+  const { stackTraceLimit, prepareStackTrace } = Error
+  try {
+    Error.stackTraceLimit = 4
+    Error.prepareStackTrace = (_e, frames) => frames.length
+    // Frames: callerFrames, onMainBusy, the evaluated expression, then whatever was running.
+    return Math.max(0, (new Error().stack as unknown as number) - 3)
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit
+    Error.prepareStackTrace = prepareStackTrace
+  }
 }
 
 export function start(config: AgentConfig): AgentApi | null {
@@ -57,12 +84,20 @@ export function start(config: AgentConfig): AgentApi | null {
   const ensureController = () => {
     if (!controller) controller = new WorkerController(agent.key)
   }
+  // Before trackChildren: the watchdog is ours, not a thread of the code under test.
+  const watchdog = isMainThread ? startWatchdog({ periodMs: 50, busyAfterMs: 150 }) : null
   trackChildren(agent, (worker) => {
     ensureController()
     controller!.addChild(worker.threadId)
-  })
+  }, watchdog ? [watchdog.threadId] : [])
   patchWorkerTerminate(getController, config.rescueTimeoutMs)
-  installLifecycleHooks(agent, getController, config.rescueTimeoutMs)
+  const signals = installLifecycleHooks(agent, getController, config.rescueTimeoutMs)
+  if (watchdog) {
+    agent.onTick.push(() => {
+      watchdog.beat()
+      signals.resume()
+    })
+  }
 
   const inMyProcess = (key: string) => key.startsWith(`${process.pid}-`)
   const api: AgentApi = {
@@ -91,6 +126,22 @@ export function start(config: AgentConfig): AgentApi | null {
     },
     profilerCpuUs: () => agent.profilerCpuUs,
     heartbeat: () => agent.heartbeat(),
+    onMainBusy() {
+      // Late beats also come from a main thread that is idle but starved of CPU: then this call arrives from its
+      // event loop (no frame below the evaluated expression), its signal handlers can run, and stay on.
+      if (callerFrames() > 0) {
+        signals.suspend()
+        // Back on as soon as the busy code returns, not at the next timer tick: a parent that gets this
+        // thread's last result may signal it within microseconds (tinypool's destroy()).
+        realNextTick(() => signals.resume())
+        // A signal that comes while the handlers are off gets its default action and no flush: keep that tail
+        // short (a rotation costs under 1 ms). This includes the rare race where the busy code has just handed
+        // its result to a parent that signals at once, before the nextTick above.
+        agent.heartbeat(BUSY_FLUSH_MS)
+      } else {
+        agent.heartbeat()
+      }
+    },
     flush(reason) {
       if (agent.isEnded) return false
       agent.flush(reason)

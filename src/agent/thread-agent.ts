@@ -93,8 +93,12 @@ export class ThreadAgent {
     return this.ended
   }
 
+  /** Called on every turn of this thread's own timer (the watchdog's heartbeat, signal handlers back on). */
+  readonly onTick: (() => void)[] = []
+
   /** This thread's own timer (runs while its event loop turns). */
   private tick(): void {
+    for (const hook of this.onTick) hook()
     this.heartbeat()
   }
 
@@ -106,14 +110,14 @@ export class ThreadAgent {
    * readings ~1 s apart), hence readings every cpuReadIntervalMs even in busy threads. A flush from an interrupt
    * is safe with the console-profile sampler (sampler.ts).
    */
-  heartbeat(): void {
+  heartbeat(flushAfterMs = this.config.flushIntervalMs): void {
     if (this.ended) return
     const at = nowUs()
     if (at - this.lastCpuReadUs >= (this.config.cpuReadIntervalMs * 1000) / 2) {
       this.lastCpuReadUs = at
       this.append({ t: 'cpu', at, cpu: this.cpu.read() })
     }
-    if (at - this.lastFlushUs >= this.config.flushIntervalMs * 1000) this.flush('interval')
+    if (at - this.lastFlushUs >= flushAfterMs * 1000) this.flush('interval')
   }
 
   /**

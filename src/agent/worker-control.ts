@@ -27,6 +27,7 @@ import { Session } from 'node:inspector'
 import { Worker, isMainThread } from 'node:worker_threads'
 import { AGENT_GLOBAL } from './global.js'
 import { debug } from './debug.js'
+import { WATCHDOG_NAME } from './watchdog.js'
 
 interface Pending {
   resolve: (value: unknown) => void
@@ -57,7 +58,11 @@ export class WorkerController {
     if (isMainThread) this.session.connect()
     else (this.session as Session & { connectToMainThread(): void }).connectToMainThread()
     this.session.on('NodeWorker.attachedToWorker', (m: { params: { sessionId: string; workerInfo?: { title?: string } } }) => {
-      const match = /^\[worker (\d+)\]/.exec(m.params.workerInfo?.title ?? '')
+      const title = m.params.workerInfo?.title ?? ''
+      // The watchdog is ours: never evaluate anything in it (a termination at process exit must not meet an
+      // evaluation in flight).
+      if (title.includes(WATCHDOG_NAME)) return
+      const match = /^\[worker (\d+)\]/.exec(title)
       this.attached.set(m.params.sessionId, { threadId: match ? Number(match[1]) : null })
     })
     this.session.on('NodeWorker.detachedFromWorker', (m: { params: { sessionId: string } }) => {

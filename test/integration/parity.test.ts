@@ -29,5 +29,9 @@ describe.each(['forks', 'threads'])('pool %s', (pool) => {
     expect(profiled.summary!.profilesReceived).toBeGreaterThan(0)
     expect(outcome(profiled)).toEqual(outcome(plain))
     expect(outcome(plain)).toMatchObject(expected)
+    // Nothing of ours in the suite's own output: an inspector session left connected to a main thread that
+    // calls process.exit() would make Node print this to the process's stderr.
+    expect(profiled.output).not.toContain('Waiting for the debugger')
+    expect(profiled.stderr).not.toMatch(/vitest-profiler:/)
   })
 })

@@ -1,0 +1,76 @@
+/**
+ * A process's main thread cannot run its own timers while it is busy in synchronous code, and nothing else in
+ * the process can run JS on it, except through the inspector: a small watchdog thread, connected with
+ * `connectToMainThread()` (no port), whose `Runtime.evaluate` runs inside the busy main thread as a V8 interrupt
+ * (measured: it runs during a `while` loop). It watches the main thread's heartbeat, and while the beat is late:
+ * - it asks the main thread's agent for a CPU reading and, when due, a flush (`onMainBusy`), so a SIGKILL of a
+ *   busy process loses at most flushInterval of its main thread's samples;
+ * - the agent switches its signal handlers off until the next beat. With a JS SIGTERM handler installed, a busy
+ *   process would not die on SIGTERM until its loop turned (a test that kills a spinning child and waits would
+ *   hang only when profiled); with them off, the signal's default action applies, as without profiling.
+ * Only the main thread of each profiled process has one. It loads no agent (see below), is unref'd, and our
+ * worker controller never talks to it (its title marks it).
+ */
+import { Worker } from 'node:worker_threads'
+import { AGENT_GLOBAL } from './global.js'
+import { debug } from './debug.js'
+
+export const WATCHDOG_NAME = 'vitest-profiler-watchdog'
+
+export interface WatchdogOptions {
+  /** How often the watchdog looks at the heartbeat (ms). */
+  periodMs: number
+  /** A beat older than this means the main thread is busy (ms). */
+  busyAfterMs: number
+}
+
+// The session is opened for each call and closed on its answer: a session connected from a worker when the main
+// thread calls process.exit() makes Node print "Waiting for the debugger to disconnect..." to stderr.
+const SOURCE = `
+const { workerData } = require('node:worker_threads')
+const { Session } = require('node:inspector')
+const beat = new Int32Array(workerData.beat)
+const expression = 'process[Symbol.for(' + JSON.stringify(workerData.slot) + ')]?.onMainBusy?.()'
+let open = null
+setInterval(() => {
+  if (open || Date.now() - workerData.base - Atomics.load(beat, 0) <= workerData.busyAfterMs) return
+  open = new Session()
+  try {
+    open.connectToMainThread()
+    open.post('Runtime.evaluate', { expression }, () => { try { open.disconnect() } catch {} open = null })
+  } catch { open = null }
+}, workerData.periodMs)
+`
+
+export interface Watchdog {
+  /** Called from the main thread's own timer: proves the event loop turns. */
+  beat(): void
+  /** Its threadId: `process.on('worker')` reports it (asynchronously), and it is not the user's. */
+  threadId: number
+}
+
+export function startWatchdog(options: WatchdogOptions): Watchdog | null {
+  const base = Date.now()
+  const beat = new Int32Array(new SharedArrayBuffer(4))
+  const doBeat = () => Atomics.store(beat, 0, Date.now() - base)
+  doBeat()
+  let worker: Worker
+  try {
+    worker = new Worker(SOURCE, {
+      eval: true,
+      name: WATCHDOG_NAME,
+      // No agent in it: no execArgv, and an empty env, because Node applies NODE_OPTIONS' --require from a
+      // worker's env as well.
+      execArgv: [],
+      env: {},
+      workerData: { beat: beat.buffer, base, slot: AGENT_GLOBAL, ...options },
+      resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
+    })
+    worker.unref()
+    worker.on('error', (err) => debug('watchdog', `stopped: ${String(err)}`))
+  } catch (err) {
+    debug('watchdog', `not started: ${String(err)}`)
+    return null
+  }
+  return { beat: doBeat, threadId: worker.threadId }
+}
