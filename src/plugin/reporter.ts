@@ -13,6 +13,7 @@ import { attributeRun } from '../attribution/pipeline.js'
 import { loadCapturedMaps, nodeIo, saveCapturedMaps } from '../attribution/io.js'
 import type { RawSourceMap } from '../attribution/source-maps.js'
 import { produceReports } from '../report/index.js'
+import { debug } from '../agent/debug.js'
 import { nowUs } from './run-dir.js'
 
 interface ModuleGraphLike {
@@ -47,6 +48,7 @@ export class ProfileReporter {
   }
 
   async onTestRunEnd(): Promise<void> {
+    const started = performance.now()
     try {
       if (!this.vitest.config.watch) this.session.end()
       const runDir = this.session.run.runDir
@@ -77,6 +79,7 @@ export class ProfileReporter {
       })
       if (options.summary) this.vitest.logger.log(produced.text)
       for (const e of produced.errors) this.vitest.logger.error(`vitest-profiler: report incomplete: ${e}`)
+      debug('reporter', `read, attributed and reported in ${(performance.now() - started).toFixed(0)} ms`)
     } catch (err) {
       this.vitest.logger.error(`vitest-profiler: could not read the profile of this run: ${(err as Error).stack ?? err}`)
     }

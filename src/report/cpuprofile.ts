@@ -6,7 +6,7 @@
  */
 import type { Attribution, ThreadAttribution } from '../attribution/pipeline.js'
 import type { V8Profile, V8ProfileNode } from '../spool/format.js'
-import { frameId, rootFirstFrames, safeName } from './frames.js'
+import { frameId, safeName, stackCache } from './frames.js'
 import type { Renderer } from './renderer.js'
 
 export const cpuprofileRenderer: Renderer = {
@@ -33,9 +33,10 @@ export function threadProfile(a: Attribution, t: ThreadAttribution): V8Profile {
   const timeDeltas: number[] = []
   const startTime = Math.min(...t.node.record.chunks.map((c) => c.profile.startTime), t.samples[0]!.ts)
   let last = startTime
-  for (const s of t.samples) {
+  // The output node of a sample's stack, once per V8 node (samples of one node share their stack).
+  const leafOf = stackCache(a, (frames) => {
     let parent = root
-    for (const f of rootFirstFrames(a, s)) {
+    for (const f of frames) {
       const key = `${parent.id}\u0001${frameId(f)}`
       let child = childIndex.get(key)
       if (!child) {
@@ -51,6 +52,10 @@ export function threadProfile(a: Attribution, t: ThreadAttribution): V8Profile {
       }
       parent = child
     }
+    return parent
+  })
+  for (const s of t.samples) {
+    const parent = leafOf(s)
     parent.hitCount = (parent.hitCount ?? 0) + 1
     const located = a.locator.locate(s.node)
     if (located.frame.line !== null) {

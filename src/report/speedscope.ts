@@ -6,7 +6,7 @@
  * per-sample line, and V8 records none either).
  */
 import type { Attribution, BucketResult } from '../attribution/pipeline.js'
-import { frameId, rootFirstFrames } from './frames.js'
+import { frameId, rootFirstFrames, stackCache } from './frames.js'
 import type { Renderer } from './renderer.js'
 
 interface SpeedscopeFrame {
@@ -45,13 +45,14 @@ export function speedscopeFile(a: Attribution) {
     return i
   }
   const profiles: SampledProfile[] = []
+  const stackOf = stackCache(a, (frames) => frames.map(frameIndex))
   const add = (b: BucketResult, label: string) => {
     for (const t of b.threads) {
       if (!t.samples.length) continue
       const samples: number[][] = []
       const weights: number[] = []
       for (const s of t.samples) {
-        samples.push(rootFirstFrames(a, s).map(frameIndex))
+        samples.push(stackOf(s))
         weights.push(Math.max(0, Math.round(s.weight)))
       }
       const start = t.samples[0]!.ts
