@@ -23,13 +23,25 @@ const agent = agentSlot()[Symbol.for(AGENT_GLOBAL)] as AgentApi | null | undefin
 if (agent) {
   agent.markRole(undefined, undefined)
 
+  // Option serializeConcurrent: one test of this file at a time, so no two windows overlap (exact attribution
+  // of concurrent tests, at the price of their concurrency). The wait for the turn is outside the window.
+  let turn: Promise<void> = Promise.resolve()
+  const serialize = process.env.VITEST_PROFILER_SERIALIZE_CONCURRENT === '1'
+
   aroundEach(async (runTest, context) => {
+    let release = () => {}
+    if (serialize) {
+      const previous = turn
+      turn = new Promise<void>((r) => (release = r))
+      await previous
+    }
     const open = agent.openWindow()
     try {
       await runTest()
     } finally {
       const task = (context as unknown as { task: TaskLike }).task
       agent.closeWindow(open, describeTask(task))
+      release()
     }
   })
 

@@ -16,7 +16,10 @@ export interface InjectableConfig {
   [INSTRUMENTED]?: string
 }
 
-export function instrumentConfig(config: InjectableConfig, run: Run): void {
+/** Read by the setup file (agent/setup.ts): run a file's concurrent tests one at a time. */
+export const SERIALIZE_ENV = 'VITEST_PROFILER_SERIALIZE_CONCURRENT'
+
+export function instrumentConfig(config: InjectableConfig, run: Run, options: { serializeConcurrent: boolean }): void {
   if (config[INSTRUMENTED] === run.runId) return
   config[INSTRUMENTED] = run.runId
   const setup = setupFilePath()
@@ -26,6 +29,7 @@ export function instrumentConfig(config: InjectableConfig, run: Run): void {
   const env = (config.env ??= {})
   const inherited = env.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? ''
   env.NODE_OPTIONS = `${inherited} --require ${quoteForNodeOptions(run.bootstrapPath)}`.trim()
+  if (options.serializeConcurrent) env[SERIALIZE_ENV] = '1'
 }
 
 /** NODE_OPTIONS splits on spaces but honours double quotes (with backslash escapes inside them). */

@@ -18,8 +18,19 @@ export interface ProfilerOptions {
   flushInterval?: number
   /** How many past runs to keep in the output dir. Default 3. */
   keepRuns?: number
-  /** Print the terminal summary at the end of a profiled run. Default true. */
+  /** Print the terminal report at the end of a profiled run. Default true. */
   summary?: boolean
+  /** Hot lines listed per test in the terminal report. Default 5. */
+  topLines?: number
+  /** Below this many samples of its own a figure is printed as inconclusive, not as a share. Default 20. */
+  minSamples?: number
+  /** List library code (node_modules, node:internal) by file and line instead of grouping it by package. */
+  expandLibraries?: boolean
+  /**
+   * Run `test.concurrent` tests of a file one at a time, so each test's window holds only its own work and
+   * attribution is exact. Default false: concurrent windows overlap and their time is reported as shared.
+   */
+  serializeConcurrent?: boolean
 }
 
 export interface ResolvedOptions {
@@ -29,6 +40,10 @@ export interface ResolvedOptions {
   flushInterval: number
   keepRuns: number
   summary: boolean
+  topLines: number
+  minSamples: number
+  expandLibraries: boolean
+  serializeConcurrent: boolean
 }
 
 export const DEFAULT_OPTIONS: ResolvedOptions = {
@@ -38,6 +53,10 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   flushInterval: 1000,
   keepRuns: 3,
   summary: true,
+  topLines: 5,
+  minSamples: 20,
+  expandLibraries: false,
+  serializeConcurrent: false,
 }
 
 export class ProfilerOptionsError extends Error {
@@ -56,6 +75,10 @@ const CHECKS: Record<keyof ResolvedOptions, Check> = {
   flushInterval: integerIn(50, 600_000, 'milliseconds'),
   keepRuns: integerIn(1, 1000, 'runs'),
   summary: (v) => (typeof v === 'boolean' ? null : 'true or false'),
+  topLines: integerIn(1, 200, 'lines'),
+  minSamples: integerIn(1, 100_000, 'samples'),
+  expandLibraries: (v) => (typeof v === 'boolean' ? null : 'true or false'),
+  serializeConcurrent: (v) => (typeof v === 'boolean' ? null : 'true or false'),
 }
 
 export function resolveOptions(input: unknown): ResolvedOptions {

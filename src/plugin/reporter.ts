@@ -59,7 +59,7 @@ export class ProfileReporter {
       } catch {
         // Only later offline re-reads need the file; this report has the maps in memory.
       }
-      const options = this.session.options as unknown as ReportOptionsLike
+      const options: ReportOptionsLike = this.session.options
       const env = process.env.VITEST_PROFILE_EXPAND_LIBRARIES
       const attribution = attributeRun(run, {
         sinceUs: this.testRunStartUs,

@@ -13,7 +13,7 @@ describe('resolveOptions', () => {
   })
 
   test.each([
-    [{ intervall: 100 }, "vitest-profiler: unknown option 'intervall'. Accepted options: enabled, outputDir, interval, flushInterval, keepRuns, summary."],
+    [{ intervall: 100 }, "vitest-profiler: unknown option 'intervall'. Accepted options: enabled, outputDir, interval, flushInterval, keepRuns, summary, topLines, minSamples, expandLibraries, serializeConcurrent."],
     [{ interval: 10 }, "vitest-profiler: option 'interval' must be an integer from 50 to 100000 (microseconds), got 10."],
     [{ interval: 1.5e3 + 0.5 }, "vitest-profiler: option 'interval' must be an integer from 50 to 100000 (microseconds), got 1500.5."],
     [{ enabled: 'yes' }, `vitest-profiler: option 'enabled' must be true, false or 'auto', got "yes".`],
