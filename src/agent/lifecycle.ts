@@ -34,7 +34,7 @@ export function installLifecycleHooks(
   })
 
   // Signals reach only a process's main thread.
-  if (!isMainThread) return { suspend() {}, resume() {} }
+  if (!isMainThread) return { suspend: () => false, resume() {} }
   const handlers = new Map<(typeof SIGNALS)[number], () => Promise<void>>()
   let installed = false
   for (const signal of SIGNALS) {
@@ -56,9 +56,10 @@ export function installLifecycleHooks(
     // While the main thread is busy (watchdog.ts) a JS handler could not run: the signal's default action must
     // apply, as it would without profiling.
     suspend() {
-      if (!installed) return
+      if (!installed) return false
       installed = false
       for (const [signal, handler] of handlers) process.removeListener(signal, handler)
+      return true
     },
     resume() {
       if (installed || agent.isEnded) return
@@ -71,7 +72,8 @@ export function installLifecycleHooks(
 }
 
 export interface SignalControl {
-  suspend(): void
+  /** Switches the handlers off; true if they were on. */
+  suspend(): boolean
   resume(): void
 }
 

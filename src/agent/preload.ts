@@ -130,14 +130,16 @@ export function start(config: AgentConfig): AgentApi | null {
       // Late beats also come from a main thread that is idle but starved of CPU: then this call arrives from its
       // event loop (no frame below the evaluated expression), its signal handlers can run, and stay on.
       if (callerFrames() > 0) {
-        signals.suspend()
-        // Back on as soon as the busy code returns, not at the next timer tick: a parent that gets this
-        // thread's last result may signal it within microseconds (tinypool's destroy()).
-        realNextTick(() => signals.resume())
+        const entering = signals.suspend()
+        // Back on as soon as the busy code returns, not at the next timer tick.
+        if (entering) realNextTick(() => signals.resume())
         // A signal that comes while the handlers are off gets its default action and no flush: keep that tail
-        // short (a rotation costs under 1 ms). This includes the rare race where the busy code has just handed
-        // its result to a parent that signals at once, before the nextTick above.
-        agent.heartbeat(BUSY_FLUSH_MS)
+        // short. Flush on entering busy mode, then every BUSY_FLUSH_MS (a rotation costs under 1 ms). This also
+        // covers the race the nextTick cannot close: busy code that has just handed its result to a parent,
+        // which signals at once (tinypool's destroy()) while the child still finishes that macrotask.
+        // (At most every 100 ms on entering: in an await-heavy busy stretch the nextTick resumes between
+        // microtasks, and every call of the watchdog's enters again.)
+        agent.heartbeat(entering ? 100 : BUSY_FLUSH_MS)
       } else {
         agent.heartbeat()
       }

@@ -24,7 +24,9 @@ async function main(argv: string[]): Promise<void> {
     return delegate(argv)
   }
   process.env[PROFILE_ENV] = '1'
-  const { createVitest, parseCLI } = await import('vitest/node')
+  const vitestNode = await import('vitest/node')
+  const { createVitest, parseCLI } = vitestNode
+  rejectUnknownFlags(vitestNode as unknown as { createCLI?: () => CacLike }, argv)
   const { filter, options } = parseCLI(['vitest', ...argv])
   // What vitest's prepareVitest does before createVitest.
   process.env.TEST = 'true'
@@ -61,6 +63,29 @@ async function main(argv: string[]): Promise<void> {
     if (!ctx.shouldKeepServer()) await ctx.close()
   }
   if (!ctx.shouldKeepServer()) await ctx.exit()
+}
+
+interface CacLike {
+  parse(argv: string[], opts: { run: boolean }): unknown
+  matchedCommand?: { checkUnknownOptions?(): void }
+}
+
+/**
+ * vitest's CLI rejects an unknown flag (exit 1) inside its own command action, which `parseCLI` never runs.
+ * vitest 5 exports `createCLI`, whose command can run that check; vitest 4 does not (the flag is then ignored,
+ * a documented limitation).
+ */
+function rejectUnknownFlags(vitestNode: { createCLI?: () => CacLike }, argv: string[]): void {
+  if (typeof vitestNode.createCLI !== 'function') return
+  try {
+    const cli = vitestNode.createCLI()
+    cli.parse(['node', 'vitest', ...argv], { run: false })
+    cli.matchedCommand?.checkUnknownOptions?.()
+  } catch (e) {
+    if ((e as Error).name !== 'CACError') return
+    console.error(`vitest-profile: ${(e as Error).message} (rejected by vitest's own command line)`)
+    process.exit(1)
+  }
 }
 
 function delegate(argv: string[]): void {

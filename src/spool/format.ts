@@ -9,7 +9,10 @@
  *   runs/<runId>/run.json            RunManifest, written by the main process at start and end of the run
  *   runs/<runId>/threads/<key>/      one folder per thread, `<key>` = ThreadKey = `${pid}-${threadId}`
  *       events.ndjson                append-only, one SpoolEvent per line (JSON), in the order they happened
- *       chunk-000001.cpuprofile      one V8 CPU profile per flush, exactly as `Profiler.stop` returned it
+ *       chunk-000001.cpuprofile      one V8 CPU profile per flush, exactly as the inspector returned it
+ *   runs/<runId>/sourcemaps.json     written by the main process at the end of a test run: the maps of the modules
+ *                                    vitest transformed, keyed by the URL V8 reported (attribution/io.ts)
+ *   report/                          the reports of the latest run (src/report/), not part of the spool
  *
  * Units and invariants (every reader may rely on them; the reader checks them):
  * - All timestamps (`at`, `start`, `end`, `from`, `to`) are MICROSECONDS on the monotonic clock of

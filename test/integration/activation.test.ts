@@ -54,3 +54,28 @@ describe('test.projects', () => {
     expect(r.output).toMatch(/Test Files\s+2 passed/)
   })
 })
+
+describe('the bin keeps vitest command line', () => {
+  test('--version and list go to vitest unchanged', async () => {
+    const version = await runFixture('activation', { args: ['--version'] })
+    expect(version.code).toBe(0)
+    expect(version.output).toMatch(/vitest\/\d+\.\d+\.\d+/)
+    const list = await runFixture('activation', { args: ['list'] })
+    expect(list.code, list.output).toBe(0)
+    expect(list.output).toContain('work.test.ts > spins')
+    expect(list.runDir, 'list runs no tests: nothing profiled').toBeNull()
+  })
+
+  test('a failing suite keeps vitest exit code 1', async () => {
+    const r = await runFixture('parity-mixed', { args: ['run', 'fail.test.ts'] })
+    expect(r.code).toBe(1)
+    expect(r.output).toMatch(/Tests\s+1 failed \| 1 passed/)
+  })
+
+  // vitest 5 exports createCLI, whose check the bin runs; vitest 4 has no public way to it (README: limitation).
+  test.runIf(process.env.VP_COMPAT_ROOT)('an unknown vitest flag is rejected as vitest does (vitest 5)', async () => {
+    const r = await runFixture('activation', { args: ['run', '--bogus-flag'] })
+    expect(r.code).toBe(1)
+    expect(r.output).toContain('Unknown option `--bogusFlag`')
+  })
+})

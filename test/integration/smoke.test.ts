@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest'
 import { runFixture } from '../helpers/run-fixture.js'
 
-describe('vitest-profile on fixtures/basic', () => {
+describe.each(['forks', 'threads', 'vmThreads', 'vmForks'])('vitest-profile on fixtures/basic, pool %s', (poolName) => {
   test('profiles the test thread and both tinypool workers, inside the right windows', async () => {
-    const r = await runFixture('basic')
+    const r = await runFixture('basic', { args: ['run', `--pool=${poolName}`] })
     expect(r.code, r.output).toBe(0)
     expect(r.summary).not.toBeNull()
     const s = r.summary!
