@@ -29,8 +29,11 @@ export interface AgentApi {
   markRole(pool: string | undefined, project: string | undefined): void
   /** Flushes this thread and every live descendant worker (awaits the descendants). */
   flushAll(reason: ChunkReason): Promise<void>
-  /** Parent rescue: final flush if this thread is `target` (a threadId in this process) or below it; -1 = all. */
-  rescue(target: number): boolean
+  /**
+   * Parent rescue: final flush if this thread is `target` (a threadId in this process) or below it; -1 = all.
+   * 'ending': its own final flush (exit handler) is under way and this call interrupted it; ask again.
+   */
+  rescue(target: number): boolean | 'ending'
   /** A CPU clock reading, and a flush if one is due (a parent's periodic call for a busy worker). */
   heartbeat(): void
   /** The watchdog's call while this (main) thread is busy: signal handlers off, then a heartbeat. */
@@ -121,6 +124,9 @@ export function start(config: AgentConfig): AgentApi | null {
     rescue(target) {
       const mine = target === -1 || target === threadId || agent.ancestors.some((k) => inMyProcess(k) && k.endsWith(`-${target}`))
       if (!mine) return false
+      // A worker whose event loop just ended runs its exit-handler flush; a rescue can interrupt it there. The
+      // parent must not terminate it until that flush is written (it asks again).
+      if (agent.isEnded && !agent.isFinished) return 'ending'
       agent.end('terminated')
       return true
     },

@@ -36,6 +36,7 @@ export class ThreadAgent {
   private timer: ReturnType<typeof realSetInterval> | null = null
   private lastFlushUs: number
   private ended = false
+  private finished = false
   /** A flush is under way (see flush()). */
   private flushing = false
   /** The profile a flush has stopped but not yet written. */
@@ -87,6 +88,11 @@ export class ThreadAgent {
   /** CPU this thread spent in the agent's flushes so far (microseconds, same clock as `cpu` events). */
   get profilerCpuUs(): number {
     return this.ownCpuUs
+  }
+
+  /** The final flush has completed (isEnded is true from its start). */
+  get isFinished(): boolean {
+    return this.finished
   }
 
   get isEnded(): boolean {
@@ -157,6 +163,7 @@ export class ThreadAgent {
     }
     this.append({ t: 'end', at: nowUs(), how, ...(detail ? { detail } : {}) })
     this.spool.close()
+    this.finished = true
     debug('agent', `ended (${how}${detail ? `: ${detail}` : ''})`)
   }
 

@@ -43,6 +43,9 @@ interface Answer {
   value: unknown
 }
 
+/** The longest a terminate() waits for its worker to attach before rescuing what is attached. */
+const ATTACH_WAIT_MS = 250
+
 export class WorkerController {
   private readonly session = new Session()
   private readonly attached = new Map<string, Attached>()
@@ -53,6 +56,7 @@ export class WorkerController {
   private queue: Promise<unknown> = Promise.resolve()
   /** threadIds of the workers this thread created (lineage fallback for `env: SHARE_ENV` or a custom env). */
   private readonly children = new Set<number>()
+  private readonly attachWaiters = new Set<(threadId: number | null) => void>()
 
   constructor(private readonly self: string) {
     if (isMainThread) this.session.connect()
@@ -63,7 +67,9 @@ export class WorkerController {
       // evaluation in flight).
       if (title.includes(WATCHDOG_NAME)) return
       const match = /^\[worker (\d+)\]/.exec(title)
-      this.attached.set(m.params.sessionId, { threadId: match ? Number(match[1]) : null })
+      const threadId = match ? Number(match[1]) : null
+      this.attached.set(m.params.sessionId, { threadId })
+      for (const waiter of this.attachWaiters) waiter(threadId)
     })
     this.session.on('NodeWorker.detachedFromWorker', (m: { params: { sessionId: string } }) => {
       this.attached.delete(m.params.sessionId)
@@ -110,7 +116,19 @@ export class WorkerController {
   terminate(worker: Worker, original: () => Promise<number>, timeoutMs: number): Promise<number> {
     const target = worker.threadId
     const started = this.enqueue(async () => {
-      const answers = await this.broadcast('rescue', [target], timeoutMs)
+      await this.attachedTo(target, Math.min(timeoutMs, ATTACH_WAIT_MS))
+      let answers = await this.broadcast('rescue', [target], timeoutMs)
+      // 'ending': a worker whose own exit-handler flush this rescue interrupted; terminating it now would cut
+      // that flush short (seen with a worker that posts one message and ends as it is being terminated).
+      const deadline = Date.now() + timeoutMs
+      while (answers.some((a) => a.value === 'ending') && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 10))
+        const again = answers.filter((a) => a.value === 'ending' && this.attached.has(a.sessionId)).map((a) => a.sessionId)
+        // Not attached any more: the worker finished its own flush and exited.
+        const settled = answers.filter((a) => !again.includes(a.sessionId)).map((a) => (a.value === 'ending' ? { ...a, value: 'exited' } : a))
+        answers = [...settled, ...(await this.broadcast('rescue', [target], timeoutMs, again))]
+      }
+      debug('control', `terminate(${target}): rescue answers ${JSON.stringify(answers.map((a) => a.value))}`)
       for (const a of answers) if (a.value === true) this.dying.add(a.sessionId)
       for (const [sessionId, info] of this.attached) if (info.threadId === target) this.dying.add(sessionId)
       // Wrapped: the queue must not wait for the thread to exit, only for the termination to have started.
@@ -119,13 +137,32 @@ export class WorkerController {
     return started.then((s) => s.exited)
   }
 
+  /**
+   * Resolves once `threadId` is attached (or after `timeoutMs`). A worker terminated right after it started can
+   * be terminated before its attach event arrives (seen on Node 24: a worker that posts one message and is
+   * terminated on it), and a rescue sent to nobody loses all of its samples.
+   */
+  private attachedTo(threadId: number, timeoutMs: number): Promise<void> {
+    for (const info of this.attached.values()) if (info.threadId === threadId) return Promise.resolve()
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.attachWaiters.delete(waiter)
+        resolve()
+      }
+      const waiter = (id: number | null) => id === threadId && done()
+      const timer = setTimeout(done, timeoutMs)
+      this.attachWaiters.add(waiter)
+    })
+  }
+
   private enqueue<T>(job: () => Promise<T>): Promise<T> {
     const run = this.queue.then(job, job)
     this.queue = run.catch(() => undefined)
     return run
   }
 
-  private async broadcast(method: string, args: unknown[], timeoutMs: number): Promise<Answer[]> {
+  private async broadcast(method: string, args: unknown[], timeoutMs: number, only?: string[]): Promise<Answer[]> {
     // Attach events for a just-created worker may still be queued: let them land first.
     await new Promise((r) => setImmediate(r))
     const call = `a.${method}(${args.map((a) => JSON.stringify(a)).join(',')})`
@@ -134,7 +171,7 @@ export class WorkerController {
       ? 'true'
       : `(a.ancestors.includes(${JSON.stringify(this.self)}) || ${JSON.stringify([...this.children])}.includes(a.threadId))`
     const expression = `(a => a && ${scope} ? ${call} : undefined)(process[Symbol.for(${JSON.stringify(AGENT_GLOBAL)})])`
-    const targets = [...this.attached.keys()].filter((id) => !this.dying.has(id))
+    const targets = (only ?? [...this.attached.keys()]).filter((id) => this.attached.has(id) && !this.dying.has(id))
     return Promise.all(targets.map(async (sessionId) => ({ sessionId, value: await this.send(sessionId, expression, timeoutMs) })))
   }
 

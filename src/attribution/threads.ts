@@ -72,9 +72,10 @@ function endingOf(t: ThreadRecord, exit: { at: number; signal: string | null } |
   if (t.end) return { status: 'flushed', how: t.end.how, ...(t.end.detail ? { detail: t.end.detail } : {}) }
   const lastChunk = t.chunks[t.chunks.length - 1]
   // vitest ends its own workers without running exit handlers; the setup file's file-end flush, after the last
-  // window, is their final flush (nothing after it belongs to any test).
+  // window, is their final flush (nothing after it belongs to any test). Interval flushes may follow it before
+  // the run is read (seen on vitest 5): they do not make the thread incomplete.
   const lastWindowEnd = Math.max(-Infinity, ...t.windows.map((w) => w.end))
-  if (lastChunk && lastChunk.event.reason === 'file-end' && lastChunk.event.at >= lastWindowEnd) {
+  if (t.chunks.some((c) => c.event.reason === 'file-end' && c.event.at >= lastWindowEnd)) {
     return { status: 'flushed', how: 'file-end' }
   }
   return {
