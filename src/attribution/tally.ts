@@ -131,6 +131,7 @@ export class Tally {
   private sumSq = 0
   onCpuSamples = 0
   profilerUs = 0
+  private readonly pending = new Map<Placed, { count: number; cpuUs: number; mainUs: number; workersUs: number }>()
 
   constructor(
     private readonly placer: Placer,
@@ -145,56 +146,63 @@ export class Tally {
       this.profilerUs += cpuUs
       return
     }
+    // Samples of one V8 node share their placement (lines, stack): aggregate here, walk each stack once in
+    // settle(). Walking every sample's stack was most of the reporter's time on a run of 8,500 samples.
     const placed = this.placer.place(sample)
-    for (const { line, key } of placed.lines) {
-      let acc = this.lines.get(key)
-      if (!acc) {
-        const grouped = this.placer.grouped(line.group)
-        acc = {
-          key,
-          url: grouped ? '' : line.url,
-          file: grouped ? line.group! : line.file,
-          line: grouped ? null : line.line,
-          group: line.group,
-          level: grouped ? 'function' : line.level,
-          functionName: placed.frame.functionName,
-          functionKey: placed.functionKey,
-          samples: 0,
-          cpuUs: 0,
-          mainUs: 0,
-          workersUs: 0,
-          fnWeights: new Map(),
+    let agg = this.pending.get(placed)
+    if (!agg) this.pending.set(placed, (agg = { count: 0, cpuUs: 0, mainUs: 0, workersUs: 0 }))
+    agg.count++
+    agg.cpuUs += cpuUs
+    if (isMain) agg.mainUs += cpuUs
+    else agg.workersUs += cpuUs
+  }
+
+  /** Folds the pending per-placement sums into the line and function tallies. */
+  private settle(): void {
+    for (const [placed, agg] of this.pending) {
+      for (const { line, key } of placed.lines) {
+        let acc = this.lines.get(key)
+        if (!acc) {
+          const grouped = this.placer.grouped(line.group)
+          acc = {
+            key,
+            url: grouped ? '' : line.url,
+            file: grouped ? line.group! : line.file,
+            line: grouped ? null : line.line,
+            group: line.group,
+            level: grouped ? 'function' : line.level,
+            functionName: placed.frame.functionName,
+            functionKey: placed.functionKey,
+            samples: 0,
+            cpuUs: 0,
+            mainUs: 0,
+            workersUs: 0,
+            fnWeights: new Map(),
+          }
+          this.lines.set(key, acc)
         }
-        this.lines.set(key, acc)
+        const us = agg.cpuUs * line.fraction
+        acc.samples += agg.count * line.fraction
+        acc.cpuUs += us
+        acc.mainUs += agg.mainUs * line.fraction
+        acc.workersUs += agg.workersUs * line.fraction
+        acc.fnWeights.set(placed.functionKey, (acc.fnWeights.get(placed.functionKey) ?? 0) + us)
       }
-      const us = cpuUs * line.fraction
-      acc.samples += line.fraction
-      acc.cpuUs += us
-      if (isMain) acc.mainUs += us
-      else acc.workersUs += us
-      acc.fnWeights.set(placed.functionKey, (acc.fnWeights.get(placed.functionKey) ?? 0) + us)
-    }
-    for (const [i, { key, frame }] of placed.stack.entries()) {
-      const acc = this.fns.get(key) ?? this.newFn(key, frame)
-      acc.totalUs += cpuUs
-      acc.totalSamples++
-      if (i === 0) {
-        acc.selfUs += cpuUs
-        acc.selfSamples++
-        if (isMain) acc.mainUs += cpuUs
-        else acc.workersUs += cpuUs
+      const stack = placed.stack.length ? placed.stack : [{ key: placed.functionKey, frame: placed.frame }]
+      for (let i = 0; i < stack.length; i++) {
+        const { key, frame } = stack[i]!
+        const acc = this.fns.get(key) ?? this.newFn(key, frame)
+        acc.totalUs += agg.cpuUs
+        acc.totalSamples += agg.count
+        if (i === 0) {
+          acc.selfUs += agg.cpuUs
+          acc.selfSamples += agg.count
+          acc.mainUs += agg.mainUs
+          acc.workersUs += agg.workersUs
+        }
       }
     }
-    if (!placed.stack.length) {
-      // gc / (program): no frames, the leaf is the only "function".
-      const acc = this.fns.get(placed.functionKey) ?? this.newFn(placed.functionKey, placed.frame)
-      acc.totalUs += cpuUs
-      acc.totalSamples++
-      acc.selfUs += cpuUs
-      acc.selfSamples++
-      if (isMain) acc.mainUs += cpuUs
-      else acc.workersUs += cpuUs
-    }
+    this.pending.clear()
   }
 
   /** Clock CPU that no sample carries: part of the bucket's total (shares' denominator), on no line. */
@@ -240,6 +248,7 @@ export class Tally {
   }
 
   lineStats(): LineStat[] {
+    this.settle()
     const n = this.nEff
     const min = this.options.minSamples
     return [...this.lines.values()]
@@ -255,6 +264,7 @@ export class Tally {
   }
 
   functionStats(): FunctionStat[] {
+    this.settle()
     const n = this.nEff
     const min = this.options.minSamples
     return [...this.fns.values()]

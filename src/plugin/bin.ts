@@ -12,6 +12,7 @@ import { createRequire } from 'node:module'
 import { PROFILE_ENV } from './activation.js'
 import { resolveOptions } from './options.js'
 import { ProfileSession } from './session.js'
+import { debug } from '../agent/debug.js'
 
 const SESSION = Symbol.for('vitest-profiler.session')
 const PROFILED_SUBCOMMANDS = new Set(['run', 'watch', 'dev', 'related'])
@@ -60,7 +61,9 @@ async function main(argv: string[]): Promise<void> {
       ctx.logger.error('\n\n')
     }
   } finally {
+    const closing = performance.now()
     if (!ctx.shouldKeepServer()) await ctx.close()
+    debug('bin', `vitest closed in ${(performance.now() - closing).toFixed(0)} ms`)
   }
   if (!ctx.shouldKeepServer()) await ctx.exit()
 }
