@@ -13,7 +13,8 @@
  */
 import * as childProcess from 'node:child_process'
 import { isMainThread, type Worker } from 'node:worker_threads'
-import { nowUs, type ThreadAgent } from './thread-agent.js'
+import type { ThreadAgent } from './thread-agent.js'
+import { nowUs } from '../spool/format.js'
 import type { WorkerController } from './worker-control.js'
 import { debug } from './debug.js'
 

@@ -7,8 +7,8 @@
  */
 import { isMainThread, threadId } from 'node:worker_threads'
 import { setInterval } from 'node:timers'
-import { SPOOL_VERSION, type AgentConfig, type ChunkReason, type WindowEvent } from '../spool/format.js'
-import { ThreadAgent, nowUs, runIsActive } from './thread-agent.js'
+import { SPOOL_VERSION, nowUs, type AgentConfig, type ChunkReason, type WindowEvent } from '../spool/format.js'
+import { ThreadAgent, runIsActive } from './thread-agent.js'
 import { WorkerController, patchWorkerTerminate } from './worker-control.js'
 import { installLifecycleHooks, trackChildren } from './lifecycle.js'
 import { startWatchdog } from './watchdog.js'
@@ -116,9 +116,7 @@ export function start(config: AgentConfig): AgentApi | null {
       // Same reason for the descendants: after a file-end flush, a pool the test left open only idles until
       // vitest tears the worker down without running any of our code (threads pool: terminate() from an
       // unprofiled main process), so that chunk is their last one, and the reader counts it as their final
-      // flush rather than reporting them as died unflushed. This rotation arrives as an interrupt, so the frames
-      // on the worker's stack at that moment (an idle pool's wait loop) are charged to their callers in the next
-      // chunk (see ThreadAgent.tick()); that chunk holds what the worker does after its file ended.
+      // flush rather than reporting them as died unflushed.
       if (controller) await controller.callAll('flush', [reason], config.rescueTimeoutMs)
     },
     rescue(target) {
@@ -157,12 +155,12 @@ export function start(config: AgentConfig): AgentApi | null {
     },
   }
   g[slot] = api
-  // Busy descendants cannot run their own timer: read their clocks from here, through the inspector (the
-  // controller's queue keeps this away from terminations). Never a flush: see ThreadAgent.tick().
-  const busyFlush = setInterval(() => {
+  // Busy descendants cannot run their own timer: their heartbeat (clock reading, flush when due) comes from here,
+  // through the inspector (the controller's queue keeps this away from terminations).
+  const descendantsHeartbeat = setInterval(() => {
     if (controller && controller.workerCount > 0 && !agent.isEnded) void controller.callAll('heartbeat', [], config.rescueTimeoutMs)
   }, config.cpuReadIntervalMs)
-  busyFlush.unref()
+  descendantsHeartbeat.unref()
   debug('preload', `started in ${agent.key} (${agent.cpu.kind} clock)`)
   return api
 }

@@ -9,6 +9,7 @@ import * as path from 'node:path'
 import { ThreadSpoolWriter } from '../spool/writer.js'
 import {
   RUN_MANIFEST_FILE,
+  nowUs,
   threadKey,
   type AgentConfig,
   type ChunkReason,
@@ -23,9 +24,6 @@ import { InspectorSampler, type Sampler } from './sampler.js'
 import { publishLineage, readAncestors } from './lineage.js'
 import { debug } from './debug.js'
 
-// Captured at load: tests may fake timers and clocks later (vi.useFakeTimers), the agent must not notice.
-const hrtimeBigint = process.hrtime.bigint.bind(process.hrtime)
-export const nowUs = (): number => Number(hrtimeBigint() / 1000n)
 
 export class ThreadAgent {
   readonly key: ThreadKey

@@ -14,7 +14,7 @@ import { loadCapturedMaps, nodeIo, saveCapturedMaps } from '../attribution/io.js
 import type { RawSourceMap } from '../attribution/source-maps.js'
 import { produceReports } from '../report/index.js'
 import { debug } from '../agent/debug.js'
-import { nowUs } from './run-dir.js'
+import { nowUs } from '../spool/format.js'
 
 interface ModuleGraphLike {
   getModuleById(id: string): { transformResult?: { map?: unknown } | null } | undefined

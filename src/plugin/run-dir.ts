@@ -6,7 +6,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { RUN_MANIFEST_FILE, SPOOL_VERSION, type AgentConfig, type RunManifest } from '../spool/format.js'
+import { RUN_MANIFEST_FILE, SPOOL_VERSION, nowUs, type AgentConfig, type RunManifest } from '../spool/format.js'
 import type { ResolvedOptions } from './options.js'
 
 export interface Run {
@@ -17,7 +17,6 @@ export interface Run {
   manifest: RunManifest
 }
 
-export const nowUs = (): number => Number(process.hrtime.bigint() / 1000n)
 
 /** dist/agent/preload.cjs, next to this bundle's own file. */
 export const agentPath = (): string => fileURLToPath(new URL('./agent/preload.cjs', import.meta.url))

@@ -30,6 +30,13 @@
  *   name and renamed before the event is appended.
  */
 
+/**
+ * The spool's clock: monotonic microseconds, `process.hrtime.bigint() / 1000n` (the clock of V8's profiles).
+ * Captured at load, so a test that fakes timers and clocks later (vi.useFakeTimers) cannot change it.
+ */
+const hrtimeBigint = process.hrtime.bigint.bind(process.hrtime)
+export const nowUs = (): number => Number(hrtimeBigint() / 1000n)
+
 /** Bump on any incompatible change of the files below; the reader refuses other versions with a clear error. */
 export const SPOOL_VERSION = 1
 
@@ -138,7 +145,9 @@ export interface CpuEvent extends EventBase {
   cpu: number
 }
 
-export type ChunkReason = 'interval' | 'file-end' | 'rescue' | 'final'
+/** interval: the thread's heartbeat; file-end: the setup file's afterAll; final: the thread's last chunk (exit,
+ * uncaught error, signal, or a parent's rescue before terminate()). */
+export type ChunkReason = 'interval' | 'file-end' | 'final'
 
 export interface ChunkEvent extends EventBase {
   t: 'chunk'
@@ -210,7 +219,7 @@ export type SpoolEvent =
   | ChildExitEvent
   | EndEvent
 
-/** A V8 CPU profile as `Profiler.stop` returns it (DevTools protocol `Profiler.Profile`). */
+/** A V8 CPU profile (DevTools protocol `Profiler.Profile`), as `Profiler.consoleProfileFinished` delivers it. */
 export interface V8Profile {
   nodes: V8ProfileNode[]
   /** Microseconds, same clock as our events. */
