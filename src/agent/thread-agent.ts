@@ -41,6 +41,7 @@ export class ThreadAgent {
   private inFlight: V8Profile[] = []
   /** On-CPU microseconds this thread spent in our flushes (clock-measured), for honest ground truth and reports. */
   private ownCpuUs = 0
+  private flushCount = 0
   private lastCpuReadUs = 0
   /** Ids of the windows open in this thread (more than one under test.concurrent). */
   private readonly openWindowIds = new Set<number>()
@@ -146,6 +147,7 @@ export class ThreadAgent {
       this.inFlight = []
       this.flushing = false
       this.ownCpuUs += this.cpu.read() - cpuBefore
+      this.flushCount++
     }
   }
 
@@ -162,7 +164,7 @@ export class ThreadAgent {
     this.append({ t: 'end', at: nowUs(), how, ...(detail ? { detail } : {}) })
     this.spool.close()
     this.finished = true
-    debug('agent', `ended (${how}${detail ? `: ${detail}` : ''})`)
+    debug('agent', `${this.flushCount} flushes cost ${(this.ownCpuUs / 1000).toFixed(1)} ms; ended (${how}${detail ? `: ${detail}` : ''})`)
   }
 
   private writeChunk(profile: V8Profile, reason: ChunkReason): void {

@@ -14,6 +14,21 @@ export const nodeIo: SourceIo = {
       return null
     }
   },
+  readTail(absPath: string, bytes: number): string | null {
+    let fd: number | null = null
+    try {
+      fd = fs.openSync(absPath, 'r')
+      const size = fs.fstatSync(fd).size
+      const length = Math.min(bytes, size)
+      const buf = Buffer.alloc(length)
+      fs.readSync(fd, buf, 0, length, size - length)
+      return buf.toString('utf8')
+    } catch {
+      return null
+    } finally {
+      if (fd !== null) fs.closeSync(fd)
+    }
+  },
 }
 
 export function loadCapturedMaps(runDir: string): Record<string, RawSourceMap> {

@@ -54,6 +54,9 @@ export interface LocatedNode {
 
 export class Locator {
   private cache = new WeakMap<V8ProfileNode, LocatedNode>()
+  private readonly frames = new Map<string, Frame>()
+  private readonly displays = new Map<string, string>()
+  private readonly groups = new Map<string, string | null>()
   /** Scripts where at least one line could only be placed at function level (for the report's notes). */
   readonly functionLevelScripts = new Set<string>()
 
@@ -68,25 +71,41 @@ export class Locator {
     return hit
   }
 
-  private compute(node: V8ProfileNode): LocatedNode {
-    const cf = node.callFrame
+  /**
+   * The Frame of a call frame. Every profile chunk has its own node objects for the same functions (a run has
+   * one chunk per thread per flush), so frames are cached by what identifies the function, not by node.
+   */
+  frame(cf: V8ProfileNode['callFrame']): Frame {
+    const key = `${cf.url}\n${cf.lineNumber}\n${cf.columnNumber}\n${cf.functionName}`
+    let frame = this.frames.get(key)
+    if (frame) return frame
     const functionName = cf.functionName || (cf.url ? '(anonymous)' : '(native)')
     if (!cf.url) {
       const group = functionName === '(garbage collector)' ? '(gc)' : functionName === '(program)' ? '(program)' : '(native)'
-      const frame: Frame = { functionName, url: '', file: '', line: null, column: null, group, mapped: false }
-      return { frame, selfLines: [{ url: '', file: '', group, line: null, fraction: 1, level: 'function' }] }
+      frame = { functionName, url: '', file: '', line: null, column: null, group, mapped: false }
+    } else {
+      // The profiler's own frames are grouped as '(profiler)' whatever their line: no need to decode its map.
+      const pos = cf.lineNumber >= 0 && this.groupOf(cf.url) !== '(profiler)' ? this.maps.mapPosition(cf.url, cf.lineNumber, cf.columnNumber) : null
+      const url = pos?.url ?? cf.url
+      frame = {
+        functionName,
+        url,
+        file: this.display(url),
+        line: pos ? pos.line : cf.lineNumber >= 0 ? cf.lineNumber + 1 : null,
+        column: pos ? pos.column : cf.columnNumber >= 0 ? cf.columnNumber : null,
+        group: this.groupOf(url),
+        mapped: pos !== null,
+      }
     }
-    const pos = cf.lineNumber >= 0 ? this.maps.mapPosition(cf.url, cf.lineNumber, cf.columnNumber) : null
-    const url = pos?.url ?? cf.url
-    const frame: Frame = {
-      functionName,
-      url,
-      file: this.display(url),
-      line: pos ? pos.line : cf.lineNumber >= 0 ? cf.lineNumber + 1 : null,
-      column: pos ? pos.column : cf.columnNumber >= 0 ? cf.columnNumber : null,
-      group: groupOf(url),
-      mapped: pos !== null,
-    }
+    this.frames.set(key, frame)
+    return frame
+  }
+
+  private compute(node: V8ProfileNode): LocatedNode {
+    const cf = node.callFrame
+    const frame = this.frame(cf)
+    if (!cf.url) return { frame, selfLines: [{ url: '', file: '', group: frame.group, line: null, fraction: 1, level: 'function' }] }
+    const url = frame.url
     const ticks = node.positionTicks?.length ? node.positionTicks : null
     if (!ticks) return { frame, selfLines: [this.functionLine(frame, 1)] }
     const total = ticks.reduce((s, t) => s + t.ticks, 0)
@@ -94,9 +113,9 @@ export class Locator {
     for (const t of ticks) {
       const fraction = total > 0 ? t.ticks / total : 1 / ticks.length
       let line: SelfLine
-      const m = this.maps.mapLine(cf.url, t.line)
+      const m = frame.group === '(profiler)' ? ({ kind: 'unmapped' } as const) : this.maps.mapLine(cf.url, t.line)
       if (m.kind === 'unmapped') line = { url, file: frame.file, group: frame.group, line: t.line, fraction, level: 'line' }
-      else if (m.kind === 'exact') line = { url: m.to.url, file: this.display(m.to.url), group: groupOf(m.to.url), line: m.to.line, fraction, level: 'line' }
+      else if (m.kind === 'exact') line = { url: m.to.url, file: this.display(m.to.url), group: this.groupOf(m.to.url), line: m.to.line, fraction, level: 'line' }
       else {
         this.functionLevelScripts.add(cf.url)
         line = this.functionLine(frame, fraction)
@@ -114,6 +133,18 @@ export class Locator {
   }
 
   display(url: string): string {
+    let shown = this.displays.get(url)
+    if (shown === undefined) this.displays.set(url, (shown = this.computeDisplay(url)))
+    return shown
+  }
+
+  private groupOf(url: string): string | null {
+    let group = this.groups.get(url)
+    if (group === undefined) this.groups.set(url, (group = groupOf(url)))
+    return group
+  }
+
+  private computeDisplay(url: string): string {
     if (!url.startsWith('file:')) return url
     let abs: string
     try {

@@ -104,13 +104,18 @@ export function attributeRun(run: RunData, options: AttributionOptions = {}): At
   for (const w of windows.windows) buckets.set(bucketKey({ kind: 'test', window: w }), { ref: { kind: 'test', window: w }, perThread: new Map([[w.thread, []]]) })
   for (const t of threads) {
     const samples = options.sinceUs === undefined ? t.samples : t.samples.slice(lowerBound(t.samples, options.sinceUs - 1))
+    const listOf = new Map<BucketRef, Sample[]>()
     assignBuckets(windows, t.node.root, t.key, samples, (i, refs) => {
       for (const ref of refs) {
-        const key = bucketKey(ref)
-        let b = buckets.get(key)
-        if (!b) buckets.set(key, (b = { ref, perThread: new Map() }))
-        let list = b.perThread.get(t.key)
-        if (!list) b.perThread.set(t.key, (list = []))
+        let list = listOf.get(ref)
+        if (!list) {
+          const key = bucketKey(ref)
+          let b = buckets.get(key)
+          if (!b) buckets.set(key, (b = { ref, perThread: new Map() }))
+          list = b.perThread.get(t.key)
+          if (!list) b.perThread.set(t.key, (list = []))
+          listOf.set(ref, list)
+        }
         list.push(samples[i]!)
       }
     })

@@ -31,8 +31,21 @@ export interface Sample {
   /** The leaf node, with its chunk's node table for walking up the stack. */
   node: V8ProfileNode
   chunk: ChunkNodes
+  /**
+   * The leaf's call stack, interned per thread: every chunk has its own node objects, but the same stack in two
+   * chunks is one CallStack, so per-stack work (placing, mapping frames) is done once per thread.
+   */
+  stack: CallStack | null
   /** Estimated on-CPU microseconds of this sample (cpu.ts fills it in; 0 for off-CPU kinds). */
   cpuUs: number
+}
+
+/** An interned call stack: a frame and the stack of its caller (null at the outermost frame). */
+export interface CallStack {
+  /** Unique within its thread. */
+  id: number
+  callFrame: V8CallFrame
+  parent: CallStack | null
 }
 
 export interface ChunkNodes {
@@ -60,8 +73,26 @@ const AGENT_URL = /\/dist\/agent\/(preload\.cjs|setup\.js)$|\/\.vitest-profile\/
 
 export function expandSamples(thread: ThreadRecord): Sample[] {
   const out: Sample[] = []
+  const interned = new Map<string, CallStack>()
   for (const { profile, event } of thread.chunks) {
     const chunk = indexChunk(profile, event.seq)
+    const stacks = new Map<number, CallStack | null>()
+    const stackFor = (node: V8ProfileNode): CallStack | null => {
+      let st = stacks.get(node.id)
+      if (st !== undefined) return st
+      if (node.callFrame.functionName === '(root)') st = null
+      else {
+        const parentId = chunk.parentOf.get(node.id)
+        const parentNode = parentId === undefined ? undefined : chunk.byId.get(parentId)
+        const parent = parentNode ? stackFor(parentNode) : null
+        const cf = node.callFrame
+        const key = `${parent?.id ?? ''}\n${cf.url}\n${cf.lineNumber}\n${cf.columnNumber}\n${cf.functionName}`
+        st = interned.get(key) ?? null
+        if (!st) interned.set(key, (st = { id: interned.size + 1, callFrame: cf, parent }))
+      }
+      stacks.set(node.id, st)
+      return st
+    }
     const samples = profile.samples ?? []
     const deltas = profile.timeDeltas ?? []
     if (!samples.length) continue
@@ -76,12 +107,21 @@ export function expandSamples(thread: ThreadRecord): Sample[] {
       const next = i + 1 < samples.length ? stamps[i + 1]! - stamps[i]! : Math.min(median, Math.max(0, profile.endTime - stamps[i]!))
       let kind = kinds.get(node.id)
       if (!kind) kinds.set(node.id, (kind = classify(node, chunk)))
-      out.push({ ts: stamps[i]!, weight: Math.max(0, next), kind, node, chunk, cpuUs: 0 })
+      // cpuUs starts as a double (-0, reset to 0 by cpu.ts): a field that starts as a small integer and later
+      // holds fractions makes V8 migrate every sample object one by one (measured: 6 ms per 8,500 samples).
+      out.push({ ts: stamps[i]!, weight: Math.max(0, next), kind, node, chunk, stack: stackFor(node), cpuUs: -0 })
     }
   }
   // Chunks are in seq order and the reader trimmed their overlaps, so this is a no-op unless a chunk was odd.
   out.sort((a, b) => a.ts - b.ts)
   return out
+}
+
+/** Frames of an interned stack, leaf first. */
+export function stackFrames(stack: CallStack | null): V8CallFrame[] {
+  const frames: V8CallFrame[] = []
+  for (let st = stack; st; st = st.parent) frames.push(st.callFrame)
+  return frames
 }
 
 export function indexChunk(profile: V8Profile, seq = 0): ChunkNodes {

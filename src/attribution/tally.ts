@@ -11,7 +11,7 @@
  */
 import type { V8ProfileNode } from '../spool/format.js'
 import { figure, effectiveN, type Figure } from './stats.js'
-import { stackNodes, type Sample } from './samples.js'
+import { stackFrames, type CallStack, type Sample } from './samples.js'
 import type { Frame, LineLevel, Locator, SelfLine } from './locations.js'
 
 export interface LineStat {
@@ -81,6 +81,7 @@ interface Placed {
 /** Per-leaf-node placement cache, shared by all tallies of a run. */
 export class Placer {
   private cache = new WeakMap<V8ProfileNode, Placed>()
+  private stacks = new WeakMap<CallStack, Placed['stack']>()
   constructor(
     private readonly locator: Locator,
     private readonly options: TallyOptions,
@@ -90,15 +91,7 @@ export class Placer {
     let hit = this.cache.get(sample.node)
     if (hit) return hit
     const leaf = this.locator.locate(sample.node)
-    const stack: Placed['stack'] = []
-    const seen = new Set<string>()
-    for (const n of stackNodes(sample.node, sample.chunk)) {
-      const frame = this.locator.locate(n).frame
-      const key = this.functionKey(frame)
-      if (seen.has(key)) continue
-      seen.add(key)
-      stack.push({ key, frame })
-    }
+    const stack = this.stackOf(sample.stack)
     hit = {
       frame: leaf.frame,
       functionKey: this.functionKey(leaf.frame),
@@ -107,6 +100,24 @@ export class Placer {
     }
     this.cache.set(sample.node, hit)
     return hit
+  }
+
+  /** Distinct functions of an interned stack, leaf first (once per stack per run). */
+  private stackOf(st: CallStack | null): Placed['stack'] {
+    if (!st) return []
+    let stack = this.stacks.get(st)
+    if (stack) return stack
+    stack = []
+    const seen = new Set<string>()
+    for (const cf of stackFrames(st)) {
+      const frame = this.locator.frame(cf)
+      const key = this.functionKey(frame)
+      if (seen.has(key)) continue
+      seen.add(key)
+      stack.push({ key, frame })
+    }
+    this.stacks.set(st, stack)
+    return stack
   }
 
   grouped(group: string | null): boolean {

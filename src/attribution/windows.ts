@@ -70,7 +70,8 @@ export function indexWindows(tree: ThreadTree, sinceUs?: number): WindowIndex {
 
 /**
  * Calls `visit` with the buckets of each timestamp of one thread. `stamps` must be sorted; the callback gets
- * the index into `stamps`. Sweep over sorted windows, so the cost is O(samples + windows).
+ * the index into `stamps`. Sweep over sorted windows, so the cost is O(samples + windows). The same bucket gets
+ * the same ref object, and an unchanged set of buckets the same array (do not mutate either).
  */
 export function assignBuckets(
   index: WindowIndex,
@@ -86,20 +87,32 @@ export function assignBuckets(
   }
   const wins = index.byThread.get(root) ?? []
   const segs = index.segments.get(root) ?? [{ end: Infinity, file: null }]
-  const outside = segs.map((s): BucketRef => ({ kind: 'outside', thread: root, file: s.file }))
+  const outsideRefs = segs.map((s): BucketRef[] => [{ kind: 'outside', thread: root, file: s.file }])
+  // One ref per window and one array per set of active windows, handed out again while the set is unchanged:
+  // callers key their per-bucket state by these objects (thousands of samples share a few buckets).
+  const testRefs = new Map<TestWindow, BucketRef>(wins.map((window) => [window, { kind: 'test', window }]))
   let next = 0
   let seg = 0
   let active: TestWindow[] = []
+  let activeRefs: BucketRef[] = []
   for (let i = 0; i < stamps.length; i++) {
     const ts = stamps[i]!.ts
-    while (next < wins.length && wins[next]!.event.start < ts) active.push(wins[next++]!)
-    if (active.length) active = active.filter((w) => w.event.end >= ts)
+    let changed = false
+    while (next < wins.length && wins[next]!.event.start < ts) {
+      active.push(wins[next++]!)
+      changed = true
+    }
+    if (active.some((w) => w.event.end < ts)) {
+      active = active.filter((w) => w.event.end >= ts)
+      changed = true
+    }
+    if (changed) activeRefs = active.map((w) => testRefs.get(w)!)
     if (active.length) {
-      visit(i, active.map((window) => ({ kind: 'test', window })))
+      visit(i, activeRefs)
       continue
     }
     while (seg < segs.length - 1 && segs[seg]!.end < ts) seg++
-    visit(i, [outside[seg]!])
+    visit(i, outsideRefs[seg]!)
   }
 }
 

@@ -54,22 +54,27 @@ export function threadProfile(a: Attribution, t: ThreadAttribution): V8Profile {
     }
     return parent
   })
+  // Samples per V8 node first: their line split is the node's (per chunk), so it is added once per node below.
+  const perNode = new Map<V8ProfileNode, { out: V8ProfileNode; count: number }>()
   for (const s of t.samples) {
-    const parent = leafOf(s)
-    parent.hitCount = (parent.hitCount ?? 0) + 1
-    const located = a.locator.locate(s.node)
-    if (located.frame.line !== null) {
-      const hist = ticks.get(parent) ?? new Map<number, number>()
-      for (const l of located.selfLines) {
-        // positionTicks lines belong to the node's own script; a line mapped into another file stays on the function.
-        const line = l.url === located.frame.url && l.line !== null ? l.line : located.frame.line
-        hist.set(line, (hist.get(line) ?? 0) + l.fraction)
-      }
-      ticks.set(parent, hist)
-    }
-    samples.push(parent.id)
+    let hit = perNode.get(s.node)
+    if (!hit) perNode.set(s.node, (hit = { out: leafOf(s), count: 0 }))
+    hit.count++
+    samples.push(hit.out.id)
     timeDeltas.push(Math.max(0, Math.round(s.ts - last)))
     last = s.ts
+  }
+  for (const [node, { out, count }] of perNode) {
+    out.hitCount = (out.hitCount ?? 0) + count
+    const located = a.locator.locate(node)
+    if (located.frame.line === null) continue
+    let hist = ticks.get(out)
+    if (!hist) ticks.set(out, (hist = new Map<number, number>()))
+    for (const l of located.selfLines) {
+      // positionTicks lines belong to the node's own script; a line mapped into another file stays on the function.
+      const line = l.url === located.frame.url && l.line !== null ? l.line : located.frame.line
+      hist.set(line, (hist.get(line) ?? 0) + l.fraction * count)
+    }
   }
   for (const [node, hist] of ticks) {
     const entries = [...hist.entries()].map(([line, n]) => ({ line, ticks: Math.round(n) })).filter((e) => e.ticks > 0)
