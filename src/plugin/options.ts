@@ -10,8 +10,12 @@ export interface ProfilerOptions {
   /** Where runs and reports go, relative to the vitest root. Default `.vitest-profile`. */
   outputDir?: string
   /**
-   * Sampling interval in microseconds. Default 1000: measured overhead is +2-4% wall per profiled thread at
-   * 1000 us against +11-16% at 250 us and +23-31% at 100 us (PLATFORM-FACTS.md). Accepted: 50 to 100000.
+   * Sampling interval in microseconds. Accepted: 50 to 100000. Default 2000 (500 samples/s per busy thread).
+   * The sampler's cost grows as 1/interval, and every profiled thread pays it, idle or not (V8 signals each
+   * one): on the bench (`npm run bench`, 3 profiled threads on 2 cores) 1000 us cost about 2 points of wall
+   * more than 2000 us, and 500 us 4 more (PLATFORM-FACTS.md: +2-4% per thread at 1000 us, +11-16% at 250 us).
+   * 2000 us keeps a run within the 1.05x target; a lower interval buys twice the samples (tighter bounds on
+   * short tests) for that cost.
    */
   interval?: number
   /** A thread writes its samples to disk at least this often (ms). Bounds what a SIGKILL can lose. Default 1000. */
@@ -49,7 +53,7 @@ export interface ResolvedOptions {
 export const DEFAULT_OPTIONS: ResolvedOptions = {
   enabled: 'auto',
   outputDir: '.vitest-profile',
-  interval: 1000,
+  interval: 2000,
   flushInterval: 1000,
   keepRuns: 3,
   summary: true,

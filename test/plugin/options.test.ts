@@ -5,7 +5,7 @@ import { isProfilingOn } from '../../src/plugin/activation.js'
 describe('resolveOptions', () => {
   test('defaults', () => {
     expect(resolveOptions(undefined)).toEqual(DEFAULT_OPTIONS)
-    expect(DEFAULT_OPTIONS.interval).toBe(1000)
+    expect(DEFAULT_OPTIONS.interval).toBe(2000)
   })
 
   test('accepts valid values', () => {
