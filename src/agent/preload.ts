@@ -69,6 +69,7 @@ function callerFrames(): number {
 }
 
 export function start(config: AgentConfig): AgentApi | null {
+  const startedAt = performance.now()
   const g = agentSlot() as Record<symbol, AgentApi | null | undefined>
   const slot = Symbol.for(AGENT_GLOBAL)
   if (g[slot] !== undefined) return g[slot] ?? null
@@ -161,6 +162,6 @@ export function start(config: AgentConfig): AgentApi | null {
     if (controller && controller.workerCount > 0 && !agent.isEnded) void controller.callAll('heartbeat', [], config.rescueTimeoutMs)
   }, config.cpuReadIntervalMs)
   descendantsHeartbeat.unref()
-  debug('preload', `started in ${agent.key} (${agent.cpu.kind} clock)`)
+  debug('preload', `started in ${agent.key} (${agent.cpu.kind} clock; ${(performance.now() - startedAt).toFixed(1)} ms, most of it V8 starting its profiler)`)
   return api
 }
