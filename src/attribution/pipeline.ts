@@ -21,6 +21,7 @@ import { Locator } from './locations.js'
 import { assignBuckets, bucketKey, indexWindows, type BucketRef, type WindowIndex } from './windows.js'
 import { Placer, Tally, type FunctionStat, type LineStat, type WaitedLine } from './tally.js'
 import { DEFAULT_MIN_SAMPLES } from './stats.js'
+import { byCodeUnits } from './compare.js'
 
 export interface AttributionOptions {
   rootDir?: string
@@ -123,7 +124,7 @@ export function attributeRun(run: RunData, options: AttributionOptions = {}): At
 
   const byKey = new Map(threads.map((t) => [t.key, t]))
   const results = [...buckets.entries()].map(([key, b]) => tallyBucket(key, b.ref, b.perThread, byKey, placer, opts))
-  const byStart = (a: BucketResult, b: BucketResult) => a.from - b.from || a.key.localeCompare(b.key)
+  const byStart = (a: BucketResult, b: BucketResult) => a.from - b.from || byCodeUnits(a.key, b.key)
   return {
     run,
     rootDir,
@@ -159,7 +160,7 @@ function tallyBucket(
   const mainOff: { ts: number; end: number }[] = []
   for (const s of perThread.get(mainKey ?? '') ?? []) if (!isOnCpu(s.kind)) mainOff.push({ ts: s.ts, end: s.ts + s.weight })
 
-  const order = [...perThread.keys()].sort((a, b) => (a === mainKey ? -1 : b === mainKey ? 1 : a.localeCompare(b)))
+  const order = [...perThread.keys()].sort((a, b) => (a === mainKey ? -1 : b === mainKey ? 1 : byCodeUnits(a, b)))
   for (const tk of order) {
     const samples = perThread.get(tk)!
     const t = threads.get(tk)!

@@ -6,6 +6,7 @@ import type { RunData } from '../spool/reader.js'
 import type { ThreadKey } from '../spool/format.js'
 import type { ThreadEnding } from './threads.js'
 import { attributeRun, type Attribution, type AttributionOptions } from './pipeline.js'
+import { byCodeUnits } from './compare.js'
 
 export interface TestSummary {
   testId: string
@@ -76,7 +77,7 @@ export function summarizeAttribution(a: Attribution, topLines = 5): RunSummary {
       concurrent: (w?.sharedWith.length ?? 0) > 0 || (w?.event.concurrent ?? false),
     }
   })
-  tests.sort((x, y) => x.file.localeCompare(y.file) || x.name.localeCompare(y.name))
+  tests.sort((x, y) => byCodeUnits(x.file, y.file) || byCodeUnits(x.name, y.name))
   const threads: ThreadSummary[] = a.threads.map((t) => ({
     key: t.key,
     kind: t.node.kind,

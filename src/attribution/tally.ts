@@ -13,6 +13,7 @@ import type { V8ProfileNode } from '../spool/format.js'
 import { figure, effectiveN, type Figure } from './stats.js'
 import { stackFrames, type CallStack, type Sample } from './samples.js'
 import type { Frame, LineLevel, Locator, SelfLine } from './locations.js'
+import { byCodeUnits } from './compare.js'
 
 export interface LineStat {
   key: string
@@ -271,7 +272,7 @@ export class Tally {
         const fn = this.fns.get(best)
         return { ...l, functionKey: best, functionName: fn?.functionName ?? l.functionName, share: figure(l.cpuUs, this.totalUs, n, l.samples, min) }
       })
-      .sort((a, b) => b.cpuUs - a.cpuUs || a.key.localeCompare(b.key))
+      .sort((a, b) => b.cpuUs - a.cpuUs || byCodeUnits(a.key, b.key))
   }
 
   functionStats(): FunctionStat[] {
@@ -284,10 +285,10 @@ export class Tally {
         self: figure(f.selfUs, this.totalUs, n, f.selfSamples, min),
         total: figure(f.totalUs, this.totalUs, n, f.totalSamples, min),
       }))
-      .sort((a, b) => b.selfUs - a.selfUs || b.totalUs - a.totalUs || a.key.localeCompare(b.key))
+      .sort((a, b) => b.selfUs - a.selfUs || b.totalUs - a.totalUs || byCodeUnits(a.key, b.key))
   }
 
   waitedFor(): WaitedLine[] {
-    return [...this.waited.values()].sort((a, b) => b.cpuUs - a.cpuUs || a.key.localeCompare(b.key))
+    return [...this.waited.values()].sort((a, b) => b.cpuUs - a.cpuUs || byCodeUnits(a.key, b.key))
   }
 }
