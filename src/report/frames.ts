@@ -6,7 +6,7 @@ import type { Attribution } from '../attribution/pipeline.js'
 import { stackFrames, type Sample } from '../attribution/samples.js'
 import type { Frame } from '../attribution/locations.js'
 
-/** Root-first mapped frames of a sample's stack. Prefer stackCache(): samples of one V8 node share their stack. */
+/** Root-first mapped frames of a sample's stack. Prefer stackCache(): it maps each interned stack once. */
 export function rootFirstFrames(a: Attribution, s: Sample): Frame[] {
   return stackFrames(s.stack)
     .map((cf) => a.locator.frame(cf))
