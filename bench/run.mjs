@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Overhead bench: one CPU-bound tinypool suite (bench/fixtures/tinypool-cpu) run three ways in ONE invocation,
 //   plain      `vitest run`
-//   profiled   `vitest-profile run` (dist/bin.js, default options: 1000 µs interval)
+//   profiled   `vitest-profile run` (dist/bin.js, default options)
 //   cpu-prof   `node --cpu-prof` on vitest's main process, and --cpu-prof in test.execArgv for its workers
-//              (inherited by the tinypool threads); same 1000 µs interval
+//              (inherited by the tinypool threads), at the interval the profiled run used (read from its
+//              spool: each rep runs the profiled variant first)
 // interleaved (A B C A B C ...) so drifting machine load hits every variant alike, with medians of wall time
 // and of CPU time (user+sys of the whole process tree), and ratios against plain.
 //
@@ -23,6 +24,8 @@ const profileBin = path.join(repoRoot, 'dist', 'bin.js')
 const scratch = path.join(repoRoot, '.cache', 'bench')
 
 const opts = parseArgs(process.argv.slice(2))
+/** Sampling interval (µs) of the last profiled run, from its spool; `--cpu-prof` samples at the same rate. */
+let profiledIntervalUs = 1000
 if (!fs.existsSync(profileBin)) die(`${profileBin} missing: run \`node scripts/build.mjs\` first (npm run bench does).`)
 const cpuMeter = pickCpuMeter()
 
@@ -34,8 +37,8 @@ const VARIANTS = [
     label: 'node --cpu-prof',
     // `=` forms: vitest hands the main process's `--cpu-prof*` flags on to its workers by prefix, so the value
     // of a two-word `--cpu-prof-dir D` would be dropped ("--cpu-prof-dir requires an argument").
-    args: (dir) => ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=1000', vitestBin, 'run'],
-    env: (dir) => ({ BENCH_CPU_PROF_DIR: dir }),
+    args: (dir) => ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${profiledIntervalUs}`, vitestBin, 'run'],
+    env: (dir) => ({ BENCH_CPU_PROF_DIR: dir, BENCH_CPU_PROF_INTERVAL: String(profiledIntervalUs) }),
   },
 ]
 
@@ -133,6 +136,7 @@ function profiledSamples() {
         continue // a torn last line: the reader's business, not the bench's
       }
       if (e.t === 'chunk') samples += e.samples ?? 0
+      if (e.t === 'start' && Number.isInteger(e.intervalUs)) profiledIntervalUs = e.intervalUs
       if (e.t === 'end') sawEnd = true
     }
     if (sawEnd) ended++
@@ -191,6 +195,7 @@ function printTable() {
   // The verdict takes the worse of the two estimates.
   const worst = [rows[1][3], rows[1][4]].map((c) => Number.parseFloat(c)).filter(Number.isFinite)
   const p = worst.length ? `${Math.max(...worst).toFixed(3)}×` : 'n/a'
+  console.log(`\nsampling interval: ${profiledIntervalUs} µs (the profiler's default; --cpu-prof at the same interval)`)
   console.log(
     `\nprofiled vs. plain wall: ${p} (target ≤ 1.05×, the worse of the two estimates); wall ×: ratio of medians ` +
       `against \`vitest run\`; paired ×: median of each rep's ratio against the \`vitest run\` next to it.`,
