@@ -8,7 +8,8 @@
 // interleaved (A B C A B C ...) so drifting machine load hits every variant alike, with medians of wall time
 // and of CPU time (user+sys of the whole process tree), and ratios against plain.
 //
-//   node bench/run.mjs [--reps 5] [--warmup 1] [--scale 1] [--timeout 180]   (npm run bench builds dist/ first)
+//   node bench/run.mjs [--reps 5] [--warmup 1] [--scale 1] [--timeout 180] [--interval US]
+//   (npm run bench builds dist/ first; --interval profiles at that sampling interval instead of the default)
 //
 // Exit status 1 if any measured run failed (its numbers are still shown, marked).
 import { spawn, execFileSync } from 'node:child_process'
@@ -31,7 +32,12 @@ const cpuMeter = pickCpuMeter()
 
 const VARIANTS = [
   { id: 'plain', label: 'vitest run', args: () => [vitestBin, 'run'] },
-  { id: 'profiled', label: 'vitest-profile run', args: () => [profileBin, 'run'] },
+  {
+    id: 'profiled',
+    label: 'vitest-profile run',
+    args: () => [profileBin, 'run'],
+    env: () => (opts.interval ? { BENCH_INTERVAL: String(opts.interval) } : {}),
+  },
   {
     id: 'cpuprof',
     label: 'node --cpu-prof',
@@ -82,7 +88,7 @@ process.exitCode = failed ? 1 : 0
 async function measure(variant, rep) {
   const cpuDir = path.join(scratch, `cpu-prof-${rep + opts.warmup}`)
   const env = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true', BENCH_SCALE: String(opts.scale) }
-  for (const k of Object.keys(env)) if (k.startsWith('VITEST') || k === 'NODE_OPTIONS') delete env[k]
+  for (const k of Object.keys(env)) if (k.startsWith('VITEST') || k.startsWith('BENCH_INTERVAL') || k === 'NODE_OPTIONS') delete env[k]
   Object.assign(env, variant.env?.(cpuDir) ?? {})
   if (variant.id === 'profiled') fs.rmSync(path.join(fixture, '.vitest-profile'), { recursive: true, force: true })
   const before = cpuMeter.read()
@@ -195,7 +201,8 @@ function printTable() {
   // The verdict takes the worse of the two estimates.
   const worst = [rows[1][3], rows[1][4]].map((c) => Number.parseFloat(c)).filter(Number.isFinite)
   const p = worst.length ? `${Math.max(...worst).toFixed(3)}×` : 'n/a'
-  console.log(`\nsampling interval: ${profiledIntervalUs} µs (the profiler's default; --cpu-prof at the same interval)`)
+  const which = opts.interval ? 'set with --interval' : "the profiler's default"
+  console.log(`\nsampling interval: ${profiledIntervalUs} µs (${which}; --cpu-prof at the same interval)`)
   console.log(
     `\nprofiled vs. plain wall: ${p} (target ≤ 1.05×, the worse of the two estimates); wall ×: ratio of medians ` +
       `against \`vitest run\`; paired ×: median of each rep's ratio against the \`vitest run\` next to it.`,
@@ -251,13 +258,16 @@ function pickCpuMeter() {
 }
 
 function parseArgs(argv) {
-  const o = { reps: 5, warmup: 1, scale: 1, timeout: 180 }
+  const o = { reps: 5, warmup: 1, scale: 1, timeout: 180, interval: 0 }
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i].replace(/^--/, '')
-    if (!(key in o)) die(`unknown option ${argv[i]}: accepted --reps N (>= 3), --warmup N, --scale X, --timeout S (per run)`)
+    if (!(key in o)) die(`unknown option ${argv[i]}: accepted --reps N (>= 3), --warmup N, --scale X, --timeout S (per run), --interval US`)
     o[key] = Number(argv[++i])
   }
   if (!Number.isInteger(o.reps) || o.reps < 3) die('--reps takes an integer >= 3 (medians of fewer mean little)')
+  if (!Number.isInteger(o.interval) || (o.interval !== 0 && (o.interval < 50 || o.interval > 100_000))) {
+    die("--interval takes the profiler's sampling interval in µs, an integer from 50 to 100000 (default: the profiler's own)")
+  }
   if (!Number.isInteger(o.warmup) || o.warmup < 0) die('--warmup takes an integer >= 0')
   if (!(o.scale > 0)) die('--scale takes a positive number')
   if (!(o.timeout > 0)) die('--timeout takes seconds > 0')
