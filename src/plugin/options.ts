@@ -14,8 +14,8 @@ export interface ProfilerOptions {
    * The sampler's cost grows as 1/interval, and every profiled thread pays it, idle or not (V8 signals each
    * one): on the bench (`npm run bench`, 3 profiled threads on 2 cores) 1000 us cost about 2 points of wall
    * more than 2000 us, and 500 us 4 more (PLATFORM-FACTS.md: +2-4% per thread at 1000 us, +11-16% at 250 us).
-   * 2000 us keeps a run within the 1.05x target; a lower interval buys twice the samples (tighter bounds on
-   * short tests) for that cost.
+   * 2000 us halves that cost against 1000 us (the bench's 1.05x target is still about a point away, README
+   * "Overhead"); `interval: 1000` buys twice the samples (tighter bounds on short tests) for those 2 points.
    */
   interval?: number
   /** A thread writes its samples to disk at least this often (ms). Bounds what a SIGKILL can lose. Default 1000. */
