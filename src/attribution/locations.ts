@@ -15,6 +15,7 @@ import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { V8ProfileNode } from '../spool/format.js'
 import type { SourceMaps } from './source-maps.js'
+import { callFrameKey } from './samples.js'
 
 export type LineLevel = 'line' | 'function'
 
@@ -76,7 +77,7 @@ export class Locator {
    * one chunk per thread per flush), so frames are cached by what identifies the function, not by node.
    */
   frame(cf: V8ProfileNode['callFrame']): Frame {
-    const key = `${cf.url}\n${cf.lineNumber}\n${cf.columnNumber}\n${cf.functionName}`
+    const key = callFrameKey(cf)
     let frame = this.frames.get(key)
     if (frame) return frame
     const functionName = cf.functionName || (cf.url ? '(anonymous)' : '(native)')

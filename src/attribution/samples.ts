@@ -86,7 +86,7 @@ export function expandSamples(thread: ThreadRecord): Sample[] {
         const parentNode = parentId === undefined ? undefined : chunk.byId.get(parentId)
         const parent = parentNode ? stackFor(parentNode) : null
         const cf = node.callFrame
-        const key = `${parent?.id ?? ''}\n${cf.url}\n${cf.lineNumber}\n${cf.columnNumber}\n${cf.functionName}`
+        const key = `${parent?.id ?? ''}\n${callFrameKey(cf)}`
         st = interned.get(key) ?? null
         if (!st) interned.set(key, (st = { id: interned.size + 1, callFrame: cf, parent }))
       }
@@ -116,6 +116,9 @@ export function expandSamples(thread: ThreadRecord): Sample[] {
   out.sort((a, b) => a.ts - b.ts)
   return out
 }
+
+/** What identifies a call frame's function across chunks (each chunk has its own node objects). */
+export const callFrameKey = (cf: V8CallFrame): string => `${cf.url}\n${cf.lineNumber}\n${cf.columnNumber}\n${cf.functionName}`
 
 /** Frames of an interned stack, leaf first. */
 export function stackFrames(stack: CallStack | null): V8CallFrame[] {

@@ -3,7 +3,7 @@
  * V8's pseudo nodes ((idle), (garbage collector), (program)) keep their names and have no URL.
  */
 import type { Attribution } from '../attribution/pipeline.js'
-import { stackFrames, type Sample } from '../attribution/samples.js'
+import { stackFrames, type CallStack, type Sample } from '../attribution/samples.js'
 import type { Frame } from '../attribution/locations.js'
 
 /** Root-first mapped frames of a sample's stack. Prefer stackCache(): it maps each interned stack once. */
@@ -24,10 +24,9 @@ export const safeName = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '_
  * frame of every sample (about half of the reporter's time on an 8,500-sample run).
  */
 export function stackCache<T>(a: Attribution, compute: (frames: ReturnType<typeof rootFirstFrames>) => T): (s: Sample) => T {
-  const cache = new WeakMap<object, T>()
-  const empty: { v?: T } = {}
+  // A Map, not a WeakMap: a sample with no frames has a null stack, which is a key here too.
+  const cache = new Map<CallStack | null, T>()
   return (s) => {
-    if (!s.stack) return 'v' in empty ? empty.v! : (empty.v = compute([]))
     let v = cache.get(s.stack)
     if (v === undefined) cache.set(s.stack, (v = compute(rootFirstFrames(a, s))))
     return v
