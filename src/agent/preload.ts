@@ -89,7 +89,7 @@ export function start(config: AgentConfig): AgentApi | null {
     if (!controller) controller = new WorkerController(agent.key)
   }
   // Before trackChildren: the watchdog is ours, not a thread of the code under test.
-  const watchdog = isMainThread ? startWatchdog({ periodMs: 50, busyAfterMs: 150 }) : null
+  const watchdog = isMainThread ? startWatchdog({ periodMs: 50, busyAfterMs: 150, busyCallMs: BUSY_FLUSH_MS }) : null
   trackChildren(agent, (worker) => {
     ensureController()
     controller!.addChild(worker.threadId)
@@ -136,16 +136,25 @@ export function start(config: AgentConfig): AgentApi | null {
       // event loop (no frame below the evaluated expression), its signal handlers can run, and stay on.
       if (callerFrames() > 0) {
         const entering = signals.suspend()
-        // Back on as soon as the busy code returns, not at the next timer tick.
-        if (entering) realNextTick(() => signals.resume())
+        // Until the handlers are back on, the watchdog's next call can wait for the busy cadence.
+        watchdog?.callSoon(false)
+        // Back on as soon as the busy code returns, not at the next timer tick; and if that return was only to
+        // the microtask queue (an await-heavy busy stretch), the watchdog must switch them off again soon.
+        if (entering) {
+          realNextTick(() => {
+            signals.resume()
+            watchdog?.callSoon(true)
+          })
+        }
         // A signal that comes while the handlers are off gets its default action and no flush: keep that tail
-        // short. Flush on entering busy mode, then every BUSY_FLUSH_MS (a rotation costs under 1 ms). This also
-        // covers the race the nextTick cannot close: busy code that has just handed its result to a parent,
-        // which signals at once (tinypool's destroy()) while the child still finishes that macrotask.
-        // (At most every 100 ms on entering: in an await-heavy busy stretch the nextTick resumes between
-        // microtasks, and every call of the watchdog's enters again.)
-        agent.heartbeat(entering ? 100 : BUSY_FLUSH_MS)
+        // short. Flush on entering busy mode, then at every call of the busy cadence (BUSY_FLUSH_MS apart; the
+        // half is timer slack, a rotation costs under 1 ms). This also covers the race the nextTick cannot
+        // close: busy code that has just handed its result to a parent, which signals at once (tinypool's
+        // destroy()) while the child still finishes that macrotask. (At most every 100 ms on entering: in an
+        // await-heavy busy stretch every call of the watchdog's enters again.)
+        agent.heartbeat(entering ? 100 : BUSY_FLUSH_MS / 2)
       } else {
+        watchdog?.callSoon(false)
         agent.heartbeat()
       }
     },
