@@ -17,6 +17,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { median as med, medianInterval, verdict } from './paired.mjs'
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 const fixture = path.join(repoRoot, 'bench', 'fixtures', 'tinypool-cpu')
@@ -25,6 +26,8 @@ const profileBin = path.join(repoRoot, 'dist', 'bin.js')
 const scratch = path.join(repoRoot, '.cache', 'bench')
 
 const opts = parseArgs(process.argv.slice(2))
+/** The issue's overhead target for `vitest-profile run` at the default interval (wall, against `vitest run`). */
+const TARGET = 1.05
 /** Sampling interval (µs) of the last profiled run, from its spool; `--cpu-prof` samples at the same rate. */
 let profiledIntervalUs = 1000
 if (!fs.existsSync(profileBin)) die(`${profileBin} missing: run \`node scripts/build.mjs\` first (npm run bench does).`)
@@ -160,14 +163,13 @@ function cpuProfSamples(dir) {
 }
 
 function printTable() {
-  const med = (xs) => {
-    const s = xs.filter((x) => x !== null && Number.isFinite(x)).sort((a, b) => a - b)
-    if (!s.length) return null
-    const m = s.length >> 1
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
-  }
   const ok = (id) => results[id].filter((r) => r.code === 0)
   const base = { wall: med(ok('plain').map((r) => r.wallMs)), cpu: med(ok('plain').map((r) => r.cpuMs)) }
+  // Paired: each rep's run against the plain run of the same rep (run next to it). Load on a shared machine
+  // drifts over minutes; pairs cancel the drift that the ratio of medians still carries.
+  const pairedRatios = (id) =>
+    results[id].map((r, i) => (r.code === 0 && results.plain[i]?.code === 0 ? r.wallMs / results.plain[i].wallMs : null))
+  const intervals = Object.fromEntries(VARIANTS.map((v) => [v.id, medianInterval(pairedRatios(v.id))]))
   const rows = VARIANTS.map((v) => {
     // Medians over the runs that passed: a failed run's time measures the failure (a timeout), not overhead.
     const all = results[v.id]
@@ -175,37 +177,38 @@ function printTable() {
     const wall = med(rs.map((r) => r.wallMs))
     const cpu = med(rs.map((r) => r.cpuMs))
     const samples = med(rs.map((r) => r.samples))
-    // Paired: each rep's run against the plain run of the same rep (run next to it), then the median. Load on a
-    // shared machine drifts over minutes; pairs cancel the drift that the ratio of medians still carries.
-    const paired = med(
-      all.map((r, i) => (r.code === 0 && results.plain[i]?.code === 0 ? r.wallMs / results.plain[i].wallMs : null)),
-    )
+    const iv = intervals[v.id]
     return [
       v.label,
       `${rs.length}/${all.length}`,
       fmtS(wall),
       ratio(wall, base.wall),
-      paired === null ? 'n/a' : `${paired.toFixed(3)}×`,
+      iv ? `${iv.median.toFixed(3)}×` : 'n/a',
+      iv && v.id !== 'plain' ? `${iv.low.toFixed(3)}–${iv.high.toFixed(3)}` : '-',
       cpu === null ? 'n/a' : fmtS(cpu),
       ratio(cpu, base.cpu),
       samples === null ? '-' : String(Math.round(samples)),
     ]
   })
-  const head = ['variant', 'ok', 'wall (median)', 'wall ×', 'paired ×', 'cpu (median)', 'cpu ×', 'samples (median)']
+  const head = ['variant', 'ok', 'wall (median)', 'wall ×', 'paired ×', 'paired 95% CI', 'cpu (median)', 'cpu ×', 'samples (median)']
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
   const line = (cells) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |'
   console.log('')
   console.log(line(head))
   console.log('|' + widths.map((w, i) => (i === 0 ? ':' : '-') + '-'.repeat(w) + (i === 0 ? '-' : ':')).join('|') + '|')
   for (const r of rows) console.log(line(r))
-  // The verdict takes the worse of the two estimates.
-  const worst = [rows[1][3], rows[1][4]].map((c) => Number.parseFloat(c)).filter(Number.isFinite)
-  const p = worst.length ? `${Math.max(...worst).toFixed(3)}×` : 'n/a'
   const which = opts.interval ? 'set with --interval' : "the profiler's default"
   console.log(`\nsampling interval: ${profiledIntervalUs} µs (${which}; --cpu-prof at the same interval)`)
   console.log(
-    `\nprofiled vs. plain wall: ${p} (target ≤ 1.05×, the worse of the two estimates); wall ×: ratio of medians ` +
-      `against \`vitest run\`; paired ×: median of each rep's ratio against the \`vitest run\` next to it.`,
+    `wall ×: ratio of medians against \`vitest run\`; paired ×: median of each rep's ratio against the \`vitest run\` ` +
+      `next to it; 95% CI: percentile bootstrap of that median over the reps.`,
+  )
+  const iv = intervals.profiled
+  const said = { met: 'met', missed: 'missed', inconclusive: 'inconclusive (the interval straddles the target: more --reps, or a quieter machine)' }
+  const ref = intervals.cpuprof ? `; node --cpu-prof at the same interval: ${intervals.cpuprof.median.toFixed(3)}× (${intervals.cpuprof.low.toFixed(3)}–${intervals.cpuprof.high.toFixed(3)})` : ''
+  console.log(
+    `\nprofiled vs. plain wall: ${iv ? `${iv.median.toFixed(3)}× (95% CI ${iv.low.toFixed(3)}–${iv.high.toFixed(3)}, ${iv.n} reps)` : 'n/a'}` +
+      `${ref}. Target ≤ ${TARGET}×${opts.interval ? ' (at the default interval; this run used --interval)' : ''}: ${said[verdict(iv, TARGET)]}.`,
   )
 }
 
