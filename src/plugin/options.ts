@@ -11,11 +11,11 @@ export interface ProfilerOptions {
   outputDir?: string
   /**
    * Sampling interval in microseconds. Accepted: 50 to 100000. Default 2000 (500 samples/s per busy thread).
-   * The sampler's cost grows as 1/interval, and every profiled thread pays it, idle or not (V8 signals each
-   * one): on the bench (`npm run bench`, 3 profiled threads on 2 cores) 1000 us cost about 2 points of wall
-   * more than 2000 us, and 500 us 4 more (PLATFORM-FACTS.md: +2-4% per thread at 1000 us, +11-16% at 250 us).
-   * 2000 us halves that cost against 1000 us (the bench's 1.05x target is still about a point away, README
-   * "Overhead"); `interval: 1000` buys twice the samples (tighter bounds on short tests) for those 2 points.
+   * Below 2000 us the sampler's cost grows as 1/interval, and every profiled thread pays it, idle or not (V8
+   * signals each one): on the bench (`npm run bench`, 3 profiled threads on 2 cores) 1000 us cost about 2 points
+   * of wall (about 525 ms of CPU) more than 2000 us, and 500 us 4 more. Above it there is little left to save:
+   * 4000 us measured no CPU saving over 2000 us (bench/perf-threads.mjs), only half the samples. So 2000 us;
+   * `interval: 1000` buys twice the samples (tighter bounds on short tests) for those 2 points.
    */
   interval?: number
   /** A thread writes its samples to disk at least this often (ms). Bounds what a SIGKILL can lose. Default 1000. */
