@@ -85,8 +85,7 @@ export class Locator {
       const group = functionName === '(garbage collector)' ? '(gc)' : functionName === '(program)' ? '(program)' : '(native)'
       frame = { functionName, url: '', file: '', line: null, column: null, group, mapped: false }
     } else {
-      // The profiler's own frames are grouped as '(profiler)' whatever their line: no need to decode its map.
-      const pos = cf.lineNumber >= 0 && this.groupOf(cf.url) !== '(profiler)' ? this.maps.mapPosition(cf.url, cf.lineNumber, cf.columnNumber) : null
+      const pos = cf.lineNumber >= 0 && !this.isProfilerScript(cf.url) ? this.maps.mapPosition(cf.url, cf.lineNumber, cf.columnNumber) : null
       const url = pos?.url ?? cf.url
       frame = {
         functionName,
@@ -94,7 +93,7 @@ export class Locator {
         file: this.display(url),
         line: pos ? pos.line : cf.lineNumber >= 0 ? cf.lineNumber + 1 : null,
         column: pos ? pos.column : cf.columnNumber >= 0 ? cf.columnNumber : null,
-        group: this.groupOf(url),
+        group: this.cachedGroup(url),
         mapped: pos !== null,
       }
     }
@@ -114,9 +113,9 @@ export class Locator {
     for (const t of ticks) {
       const fraction = total > 0 ? t.ticks / total : 1 / ticks.length
       let line: SelfLine
-      const m = frame.group === '(profiler)' ? ({ kind: 'unmapped' } as const) : this.maps.mapLine(cf.url, t.line)
+      const m = this.isProfilerScript(cf.url) ? ({ kind: 'unmapped' } as const) : this.maps.mapLine(cf.url, t.line)
       if (m.kind === 'unmapped') line = { url, file: frame.file, group: frame.group, line: t.line, fraction, level: 'line' }
-      else if (m.kind === 'exact') line = { url: m.to.url, file: this.display(m.to.url), group: this.groupOf(m.to.url), line: m.to.line, fraction, level: 'line' }
+      else if (m.kind === 'exact') line = { url: m.to.url, file: this.display(m.to.url), group: this.cachedGroup(m.to.url), line: m.to.line, fraction, level: 'line' }
       else {
         this.functionLevelScripts.add(cf.url)
         line = this.functionLine(frame, fraction)
@@ -139,10 +138,15 @@ export class Locator {
     return shown
   }
 
-  private groupOf(url: string): string | null {
+  private cachedGroup(url: string): string | null {
     let group = this.groups.get(url)
     if (group === undefined) this.groups.set(url, (group = groupOf(url)))
     return group
+  }
+
+  /** The profiler's own scripts are grouped as '(profiler)' whatever their line: no need to decode their maps. */
+  private isProfilerScript(url: string): boolean {
+    return this.cachedGroup(url) === PROFILER_GROUP
   }
 
   private computeDisplay(url: string): string {
@@ -158,6 +162,9 @@ export class Locator {
   }
 }
 
+/** The group of vitest-profiler's own scripts (the agent, the setup file, a run's bootstrap). */
+const PROFILER_GROUP = '(profiler)'
+
 /** The library group of a URL, or null for user code. */
 export function groupOf(url: string): string | null {
   if (!url) return '(native)'
@@ -165,7 +172,7 @@ export function groupOf(url: string): string | null {
     const mod = url.slice(5).split('/')[0]!
     return `node:${mod}`
   }
-  if (/\/dist\/agent\/(preload\.cjs|setup\.js)$|\/\.vitest-profile\/bootstrap\//.test(url)) return '(profiler)'
+  if (/\/dist\/agent\/(preload\.cjs|setup\.js)$|\/\.vitest-profile\/bootstrap\//.test(url)) return PROFILER_GROUP
   const i = url.lastIndexOf('/node_modules/')
   if (i >= 0) {
     const rest = url.slice(i + '/node_modules/'.length).split('/')

@@ -145,11 +145,13 @@ export class SourceMaps {
     if (!/\.[cm]?js$/.test(file)) return null
     // Only the tail at first: most scripts here are libraries without a map (vitest's chunks run to 500 KB).
     // The whole file when the tail is one unfinished line (an inline data: map) or the comment is not last.
-    const tail = this.io.readTail ? this.io.readTail(file, TAIL_BYTES) : (this.io.readText(file)?.slice(-TAIL_BYTES) ?? null)
+    // An io without readTail (a test double) reads the file whole, once.
+    const whole = this.io.readTail ? undefined : this.io.readText(file)
+    const tail = this.io.readTail ? this.io.readTail(file, TAIL_BYTES) : (whole?.slice(-TAIL_BYTES) ?? null)
     if (!tail) return null
     let match = /\/\/[#@] sourceMappingURL=(\S+)\s*$/.exec(tail.trimEnd() + '\n')
     if (!match && (tail.includes('sourceMappingURL=') || (tail.length >= TAIL_BYTES - 4 && !tail.includes('\n')))) {
-      const code = this.io.readText(file)
+      const code = whole === undefined ? this.io.readText(file) : whole
       match = code ? lastComment(code) : null
     }
     if (!match) return null

@@ -62,4 +62,12 @@ describe('SourceMaps: a script map from its comment', () => {
     expect(maps.origin('file:///p/a.js')).toBe('file')
     expect(maps.origin('file:///p/lib.js')).toBeNull()
   })
+
+  test('without readTail, a comment that is not last still costs one whole read', () => {
+    const files: Record<string, string> = { '/p/d.js': `${code(10)}\n//# sourceMappingURL=d.js.map\n// a trailing banner\n`, '/p/d.js.map': JSON.stringify(MAP) }
+    const reads: string[] = []
+    const maps = new SourceMaps({}, { readText: (p) => (reads.push(p), files[p] ?? null) })
+    expect(maps.origin('file:///p/d.js')).toBe('file')
+    expect(reads).toEqual(['/p/d.js', '/p/d.js.map'])
+  })
 })
