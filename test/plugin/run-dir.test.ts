@@ -2,7 +2,6 @@
  * The run directory: pruning of old runs, and the bootstrap preload being inert once its run has ended (a test
  * may leave a process behind that starts node children with the old NODE_OPTIONS).
  */
-import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -10,29 +9,13 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { createRun, endRun } from '../../src/plugin/run-dir.js'
 import { resolveOptions } from '../../src/plugin/options.js'
 import { quoteForNodeOptions } from '../../src/plugin/inject.js'
-import { repoRoot } from '../helpers/run-fixture.js'
+import { pointAtBuiltAgent, runNode } from '../helpers/agent-node.js'
 
 let root: string
 beforeEach(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'vp-rundir-'))
 })
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }))
-
-// createRun resolves dist/agent/preload.cjs next to its own module: from src/ that is src/plugin/agent/...,
-// so these tests point the bootstrap at the built agent explicitly where they run it.
-const builtAgent = path.join(repoRoot, 'dist', 'agent', 'preload.cjs')
-
-function runNode(bootstrap: string, code: string, nodeOptions = true): string {
-  const env = { ...process.env }
-  for (const k of Object.keys(env)) if (k.startsWith('VITEST')) delete env[k]
-  env.NODE_OPTIONS = nodeOptions ? `--require ${quoteForNodeOptions(bootstrap)}` : ''
-  return execFileSync(process.execPath, ['-e', code], { env, encoding: 'utf8' })
-}
-
-function pointAtBuiltAgent(bootstrapPath: string): void {
-  const text = fs.readFileSync(bootstrapPath, 'utf8').replace(/require\("[^"]*preload\.cjs"\)/, `require(${JSON.stringify(builtAgent)})`)
-  fs.writeFileSync(bootstrapPath, text)
-}
 
 describe('run directory', () => {
   test('keeps the newest keepRuns runs', async () => {
