@@ -86,7 +86,7 @@ export function start(config: AgentConfig): AgentApi | null {
     if (!controller) controller = new WorkerController(agent.key)
   }
   // Before trackChildren: the watchdog is ours, not a thread of the code under test.
-  const watchdog = isMainThread ? startWatchdog({ periodMs: 50, busyAfterMs: 150, busyCallMs: BUSY_FLUSH_MS }) : null
+  const watchdog = isMainThread ? startWatchdog({ periodMs: 50, busyAfterMs: 150, busyCallMs: BUSY_FLUSH_MS, answerTimeoutMs: 5000 }) : null
   trackChildren(agent, (worker) => {
     ensureController()
     controller!.addChild(worker.threadId)

@@ -24,6 +24,8 @@ export interface WatchdogOptions {
   busyAfterMs: number
   /** While it stays busy, the longest between two calls when the main thread asks for none (ms). */
   busyCallMs: number
+  /** A call not answered within this long is abandoned, so that the next one can go out (ms). */
+  answerTimeoutMs: number
 }
 
 // The session is opened for each call and closed on its answer: a session connected from a worker when the main
@@ -41,15 +43,25 @@ const expression = 'process[Symbol.for(' + JSON.stringify(workerData.slot) + ')]
 let open = null
 let lastCall = 0
 setInterval(() => {
-  if (open) return
   const now = Date.now()
+  if (open) {
+    if (now - lastCall < workerData.answerTimeoutMs) return
+    // Never answered: give up on it rather than fall silent for good (seen, Node 20: a main thread turning a
+    // setImmediate loop answered one evaluation and never the next).
+    try { open.disconnect() } catch {}
+    open = null
+  }
   if (now - workerData.base - Atomics.load(state, 0) <= workerData.busyAfterMs) return
   if (Atomics.load(state, 1) === 0 && now - lastCall < workerData.busyCallMs) return
   lastCall = now
-  open = new Session()
+  const session = new Session()
+  open = session
   try {
-    open.connectToMainThread()
-    open.post('Runtime.evaluate', { expression }, () => { try { open.disconnect() } catch {} open = null })
+    session.connectToMainThread()
+    session.post('Runtime.evaluate', { expression }, () => {
+      try { session.disconnect() } catch {}
+      if (open === session) open = null
+    })
   } catch { open = null }
 }, workerData.periodMs)
 `
