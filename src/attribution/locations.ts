@@ -15,7 +15,7 @@ import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { V8ProfileNode } from '../spool/format.js'
 import type { SourceMaps } from './source-maps.js'
-import { callFrameKey } from './samples.js'
+import { callFrameKey, isProfilerUrl } from './samples.js'
 
 export type LineLevel = 'line' | 'function'
 
@@ -172,7 +172,7 @@ export function groupOf(url: string): string | null {
     const mod = url.slice(5).split('/')[0]!
     return `node:${mod}`
   }
-  if (/\/dist\/agent\/(preload\.cjs|setup\.js)$|\/\.vitest-profile\/bootstrap\//.test(url)) return PROFILER_GROUP
+  if (isProfilerUrl(url)) return PROFILER_GROUP
   const i = url.lastIndexOf('/node_modules/')
   if (i >= 0) {
     const rest = url.slice(i + '/node_modules/'.length).split('/')

@@ -68,8 +68,13 @@ const WAIT_FUNCTIONS: ReadonlyMap<string, RegExp> = new Map([
   ['execFileSync', /^node:(internal\/)?child_process$/],
 ])
 
-/** URLs of the profiler's own code inside profiled threads. */
-const AGENT_URL = /\/dist\/agent\/(preload\.cjs|setup\.js)$|\/\.vitest-profile\/bootstrap\/[^/]+\.cjs$|\/src\/agent\/[^/]+\.ts$/
+/**
+ * The profiler's own scripts inside profiled threads: the bundled agent and setup file, and a run's bootstrap.
+ * The one test for "ours" (sample classification here, the '(profiler)' group in locations.ts). The agent
+ * always runs from dist/, so no source path is matched: a user's own `src/agent/*.ts` is the user's code.
+ */
+const PROFILER_URL = /\/dist\/agent\/(preload\.cjs|setup\.js)$|\/\.vitest-profile\/bootstrap\/[^/]+\.cjs$/
+export const isProfilerUrl = (url: string): boolean => PROFILER_URL.test(url)
 
 export function expandSamples(thread: ThreadRecord): Sample[] {
   const out: Sample[] = []
@@ -166,7 +171,7 @@ export function classify(node: V8ProfileNode, chunk: ChunkNodes): SampleKind {
   if (waitUrl && waitUrl.test(inner.url)) return 'waiting'
   // The agent calls into node:inspector / node:fs; the first non-node: frame with a URL tells whose call it is.
   const owner = frames.find((f) => f.url !== '' && !f.url.startsWith('node:'))
-  if (owner && AGENT_URL.test(owner.url)) return 'artefact'
+  if (owner && isProfilerUrl(owner.url)) return 'artefact'
   return 'work'
 }
 
