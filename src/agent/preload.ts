@@ -140,17 +140,17 @@ export function start(config: AgentConfig): AgentApi | null {
     onMainBusy() {
       // Late beats also come from a main thread that is idle but starved of CPU: then this call arrives from its
       // event loop (no frame below the evaluated expression), its signal handlers can run, and stay on.
+      // Either way the watchdog's next call can wait for the busy cadence (a wake-up or a beat asks sooner).
+      watchdog?.callSoon(false)
       if (callerFrames() > 0) {
         const entering = signals.suspend()
-        // Until the handlers are back on, the watchdog's next call can wait for the busy cadence.
-        watchdog?.callSoon(false)
         // Back on as soon as the busy code returns to the event loop, not at the next timer tick; and if it is
         // still busy then, the watchdog must switch them off again soon. This runs as an interrupt, which can land
         // anywhere, Node's own tick processing included, so it schedules nothing in JS (measured, Node 20):
         // - process.nextTick queued inside processPromiseRejections, after the queue was drained, stays in the
         //   queue while Node marks "no tick scheduled"; every later nextTick of the process (IPC 'message' events
         //   among them) then waits behind it for ever (CI: a forked child stopped answering its parent;
-        //   test/plugin/interrupts.test.ts reproduces it);
+        //   test/plugin/interrupts.test.ts checks that this call schedules nothing of the kind);
         // - queueMicrotask from the interrupt: in a stress harness the queued microtask never ran (not
         //   understood; that harness also left evaluations unanswered without any agent), so not that either.
         // A MessagePort message is queued natively and delivered when the loop turns.
@@ -163,7 +163,6 @@ export function start(config: AgentConfig): AgentApi | null {
         // await-heavy busy stretch every call of the watchdog's enters again.)
         agent.heartbeat(entering ? 100 : BUSY_FLUSH_MS / 2)
       } else {
-        watchdog?.callSoon(false)
         agent.heartbeat()
       }
     },
