@@ -14,13 +14,9 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { median } from './paired.mjs'
+import { VARIANTS, fixture, profileBin, variantCommand } from './variants.mjs'
 
-const repoRoot = fileURLToPath(new URL('..', import.meta.url))
-const fixture = path.join(repoRoot, 'bench', 'fixtures', 'tinypool-cpu')
-const vitestBin = path.join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs')
-const profileBin = path.join(repoRoot, 'dist', 'bin.js')
 const args = process.argv.slice(2)
 const opt = (name, dflt) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : dflt)
 const reps = opt('reps', 4)
@@ -30,25 +26,22 @@ if (!fs.existsSync(profileBin)) die('dist/ missing: run `node scripts/build.mjs`
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'vp-perf-'))
 const cpuDir = path.join(scratch, 'cpu-prof')
-const VARIANTS = {
-  plain: { argv: [vitestBin, 'run'], env: {} },
-  profiled: { argv: [profileBin, 'run'], env: interval === 2000 ? {} : { BENCH_INTERVAL: String(interval) } },
-  'cpu-prof': {
-    argv: ['--cpu-prof', `--cpu-prof-dir=${cpuDir}`, `--cpu-prof-interval=${interval}`, vitestBin, 'run'],
-    env: { BENCH_CPU_PROF_DIR: cpuDir, BENCH_CPU_PROF_INTERVAL: String(interval) },
-  },
-}
+// Labels as run.mjs prints them; interval 2000 is the profiler's default, so no BENCH_INTERVAL for it.
+const commands = Object.fromEntries(
+  VARIANTS.map((v) => [v.label, variantCommand(v.id, { interval: interval === 2000 ? 0 : interval, cpuProfDir: cpuDir, cpuProfIntervalUs: interval })]),
+)
 
-const rows = Object.fromEntries(Object.keys(VARIANTS).map((k) => [k, []]))
+const rows = Object.fromEntries(Object.keys(commands).map((k) => [k, []]))
+const nameWidth = Math.max(...Object.keys(commands).map((k) => k.length)) + 2
 for (let rep = 0; rep < reps; rep++) {
-  for (const [name, v] of Object.entries(VARIANTS)) {
+  for (const [name, v] of Object.entries(commands)) {
     const data = path.join(scratch, 'perf.data')
     fs.rmSync(cpuDir, { recursive: true, force: true })
     const env = { ...process.env, ...v.env, CI: 'true', FORCE_COLOR: '0' }
     spawnSync('perf', ['record', '-F', '999', '-q', '-o', data, '--', process.execPath, ...v.argv], { cwd: fixture, env, stdio: 'ignore' })
     const script = execFileSync('perf', ['script', '-i', data, '-F', 'comm,pid,tid'], { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] })
     rows[name].push(byRole(script))
-    console.log(`rep ${rep + 1} ${name.padEnd(8)} ${JSON.stringify(rows[name].at(-1))}`)
+    console.log(`rep ${rep + 1} ${name.padEnd(nameWidth)} ${JSON.stringify(rows[name].at(-1))}`)
   }
 }
 fs.rmSync(scratch, { recursive: true, force: true })
@@ -57,10 +50,10 @@ const roles = [...new Set(Object.values(rows).flat().flatMap((r) => Object.keys(
 const head = ['variant', 'total', ...roles]
 console.log(`\nmedian on-CPU ms per thread role (perf, 999 Hz), ${reps} interleaved reps, interval ${interval} µs`)
 const width = (h) => Math.max(8, h.length) + 2
-console.log(head.map((h, i) => (i ? h.padStart(width(h)) : h.padEnd(9))).join(''))
+console.log(head.map((h, i) => (i ? h.padStart(width(h)) : h.padEnd(nameWidth))).join(''))
 for (const [name, rs] of Object.entries(rows)) {
   const cells = [median(rs.map((r) => Object.values(r).reduce((a, b) => a + b, 0))), ...roles.map((k) => median(rs.map((r) => r[k] ?? 0)))]
-  console.log(name.padEnd(9) + cells.map((c, i) => String(Math.round(c)).padStart(width(head[i + 1]))).join(''))
+  console.log(name.padEnd(nameWidth) + cells.map((c, i) => String(Math.round(c)).padStart(width(head[i + 1]))).join(''))
 }
 
 /** perf samples (1 per ms of CPU at 999 Hz) per process role and thread role. */

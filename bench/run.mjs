@@ -16,13 +16,9 @@ import { spawn, execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { median as med, medianInterval, verdict } from './paired.mjs'
+import { VARIANTS, fixture, profileBin, repoRoot, variantCommand } from './variants.mjs'
 
-const repoRoot = fileURLToPath(new URL('..', import.meta.url))
-const fixture = path.join(repoRoot, 'bench', 'fixtures', 'tinypool-cpu')
-const vitestBin = path.join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs')
-const profileBin = path.join(repoRoot, 'dist', 'bin.js')
 const scratch = path.join(repoRoot, '.cache', 'bench')
 
 const opts = parseArgs(process.argv.slice(2))
@@ -32,24 +28,6 @@ const TARGET = 1.05
 let profiledIntervalUs = 1000
 if (!fs.existsSync(profileBin)) die(`${profileBin} missing: run \`node scripts/build.mjs\` first (npm run bench does).`)
 const cpuMeter = pickCpuMeter()
-
-const VARIANTS = [
-  { id: 'plain', label: 'vitest run', args: () => [vitestBin, 'run'] },
-  {
-    id: 'profiled',
-    label: 'vitest-profile run',
-    args: () => [profileBin, 'run'],
-    env: () => (opts.interval ? { BENCH_INTERVAL: String(opts.interval) } : {}),
-  },
-  {
-    id: 'cpuprof',
-    label: 'node --cpu-prof',
-    // `=` forms: vitest hands the main process's `--cpu-prof*` flags on to its workers by prefix, so the value
-    // of a two-word `--cpu-prof-dir D` would be dropped ("--cpu-prof-dir requires an argument").
-    args: (dir) => ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${profiledIntervalUs}`, vitestBin, 'run'],
-    env: (dir) => ({ BENCH_CPU_PROF_DIR: dir, BENCH_CPU_PROF_INTERVAL: String(profiledIntervalUs) }),
-  },
-]
 
 console.log(
   `bench: ${path.relative(repoRoot, fixture)}, ${opts.reps} interleaved reps (+${opts.warmup} warm-up), ` +
@@ -92,11 +70,12 @@ async function measure(variant, rep) {
   const cpuDir = path.join(scratch, `cpu-prof-${rep + opts.warmup}`)
   const env = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true', BENCH_SCALE: String(opts.scale) }
   for (const k of Object.keys(env)) if (k.startsWith('VITEST') || k.startsWith('BENCH_INTERVAL') || k === 'NODE_OPTIONS') delete env[k]
-  Object.assign(env, variant.env?.(cpuDir) ?? {})
+  const command = variantCommand(variant.id, { interval: opts.interval, cpuProfDir: cpuDir, cpuProfIntervalUs: profiledIntervalUs })
+  Object.assign(env, command.env)
   if (variant.id === 'profiled') fs.rmSync(path.join(fixture, '.vitest-profile'), { recursive: true, force: true })
   const before = cpuMeter.read()
   const t0 = process.hrtime.bigint()
-  const [cmd, args] = cpuMeter.wrap([process.execPath, ...variant.args(cpuDir)])
+  const [cmd, args] = cpuMeter.wrap([process.execPath, ...command.argv])
   // Own process group (not on Windows), so a run that hangs can be ended with everything it started.
   const group = process.platform !== 'win32'
   const child = spawn(cmd, args, { cwd: fixture, env, stdio: ['ignore', 'pipe', 'pipe'], detached: group })

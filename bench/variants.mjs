@@ -1,0 +1,36 @@
+// The bench's suite and the three ways it runs it, shared by run.mjs (wall and CPU time) and perf-threads.mjs
+// (CPU per thread), so that both measure the same commands.
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const repoRoot = fileURLToPath(new URL('..', import.meta.url))
+export const fixture = path.join(repoRoot, 'bench', 'fixtures', 'tinypool-cpu')
+export const vitestBin = path.join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs')
+export const profileBin = path.join(repoRoot, 'dist', 'bin.js')
+
+/** Ids, in the order a rep runs them (profiled before cpuprof: run.mjs reads the interval from its spool). */
+export const VARIANTS = [
+  { id: 'plain', label: 'vitest run' },
+  { id: 'profiled', label: 'vitest-profile run' },
+  { id: 'cpuprof', label: 'node --cpu-prof' },
+]
+
+/**
+ * Node's arguments and the extra environment of one variant.
+ * - interval: the profiled run's sampling interval in µs, or 0 for the profiler's default (the fixture's
+ *   config adds the plugin with that interval only when BENCH_INTERVAL is set);
+ * - cpuProfDir, cpuProfIntervalUs: where `--cpu-prof` writes, and at which interval it samples.
+ */
+export function variantCommand(id, { interval = 0, cpuProfDir = '', cpuProfIntervalUs = 2000 } = {}) {
+  if (id === 'plain') return { argv: [vitestBin, 'run'], env: {} }
+  if (id === 'profiled') return { argv: [profileBin, 'run'], env: interval ? { BENCH_INTERVAL: String(interval) } : {} }
+  if (id === 'cpuprof') {
+    return {
+      // `=` forms: vitest hands the main process's `--cpu-prof*` flags on to its workers by prefix, so the value
+      // of a two-word `--cpu-prof-dir D` would be dropped ("--cpu-prof-dir requires an argument").
+      argv: ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-interval=${cpuProfIntervalUs}`, vitestBin, 'run'],
+      env: { BENCH_CPU_PROF_DIR: cpuProfDir, BENCH_CPU_PROF_INTERVAL: String(cpuProfIntervalUs) },
+    }
+  }
+  throw new Error(`unknown bench variant ${id}`)
+}
