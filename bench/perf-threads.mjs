@@ -15,14 +15,15 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { median } from './paired.mjs'
-import { VARIANTS, fixture, profileBin, variantCommand } from './variants.mjs'
+import { VARIANTS, fixture, installProfiler, variantCommand } from './variants.mjs'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : dflt)
 const reps = opt('reps', 4)
 const interval = opt('interval', 2000)
 if (spawnSync('perf', ['--version']).status !== 0) die('needs Linux `perf` on PATH (apt-get install linux-perf)')
-if (!fs.existsSync(profileBin)) die('dist/ missing: run `node scripts/build.mjs` first')
+const notInstalled = installProfiler()
+if (notInstalled) die(notInstalled)
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'vp-perf-'))
 const cpuDir = path.join(scratch, 'cpu-prof')

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Overhead bench: one CPU-bound tinypool suite (bench/fixtures/tinypool-cpu) run three ways in ONE invocation,
 //   plain      `vitest run`
-//   profiled   `vitest-profile run` (dist/bin.js, default options)
+//   profiled   `vitest-profile run` (dist/ installed into the suite's node_modules, default options)
 //   cpu-prof   `node --cpu-prof` on vitest's main process, and --cpu-prof in test.execArgv for its workers
 //              (inherited by the tinypool threads), at the interval the profiled run used (read from its
 //              spool: each rep runs the profiled variant first)
@@ -17,7 +17,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { median as med, medianInterval, verdict } from './paired.mjs'
-import { VARIANTS, fixture, profileBin, repoRoot, variantCommand } from './variants.mjs'
+import { VARIANTS, fixture, installProfiler, repoRoot, variantCommand } from './variants.mjs'
 
 const scratch = path.join(repoRoot, '.cache', 'bench')
 
@@ -26,7 +26,8 @@ const opts = parseArgs(process.argv.slice(2))
 const TARGET = 1.05
 /** Sampling interval (µs) of the last profiled run, from its spool; `--cpu-prof` samples at the same rate. */
 let profiledIntervalUs = 1000
-if (!fs.existsSync(profileBin)) die(`${profileBin} missing: run \`node scripts/build.mjs\` first (npm run bench does).`)
+const notInstalled = installProfiler()
+if (notInstalled) die(notInstalled)
 const cpuMeter = pickCpuMeter()
 
 console.log(

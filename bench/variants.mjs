@@ -1,12 +1,34 @@
 // The bench's suite and the three ways it runs it, shared by run.mjs (wall and CPU time) and perf-threads.mjs
 // (CPU per thread), so that both measure the same commands.
+import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 export const fixture = path.join(repoRoot, 'bench', 'fixtures', 'tinypool-cpu')
 export const vitestBin = path.join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs')
-export const profileBin = path.join(repoRoot, 'dist', 'bin.js')
+const builtDist = path.join(repoRoot, 'dist')
+/** Where installProfiler() puts the package: as a user has it, in the suite's node_modules. */
+const installed = path.join(fixture, 'node_modules', 'vitest-profiler')
+export const profileBin = path.join(installed, 'dist', 'bin.js')
+
+/**
+ * Copies the built package (dist/ and package.json) into the bench suite's node_modules, and returns an error
+ * message if there is no build. A copy, not a symlink: vitest treats a setup file under node_modules/ as a
+ * library and imports it natively, but one elsewhere (dist/ of this repo, or a symlink, which Node resolves to
+ * its real path) goes through Vite's transform pipeline, which cost about 15-25 ms more per run (measured on a
+ * one-test suite: vitest's "setup" 25-41 ms from dist/, 10-12 ms installed). The bench measures what users get.
+ * Imports of `vitest` from the copy resolve up the directory tree to this repo's node_modules, as the plain
+ * variant's do.
+ */
+export function installProfiler() {
+  if (!fs.existsSync(path.join(builtDist, 'bin.js'))) return `${builtDist} missing: run \`node scripts/build.mjs\` first (npm run bench does).`
+  fs.rmSync(installed, { recursive: true, force: true })
+  fs.mkdirSync(installed, { recursive: true })
+  fs.cpSync(builtDist, path.join(installed, 'dist'), { recursive: true })
+  fs.copyFileSync(path.join(repoRoot, 'package.json'), path.join(installed, 'package.json'))
+  return null
+}
 
 /** Ids, in the order a rep runs them (profiled before cpuprof: run.mjs reads the interval from its spool). */
 export const VARIANTS = [
