@@ -110,11 +110,12 @@ export function expandSamples(thread: ThreadRecord): Sample[] {
       const node = chunk.byId.get(samples[i]!)
       if (!node) continue
       const next = i + 1 < samples.length ? stamps[i + 1]! - stamps[i]! : Math.min(median, Math.max(0, profile.endTime - stamps[i]!))
+      const stack = stackFor(node)
       let kind = kinds.get(node.id)
-      if (!kind) kinds.set(node.id, (kind = classify(node, chunk)))
+      if (!kind) kinds.set(node.id, (kind = classify(node, stackFrames(stack))))
       // cpuUs starts as a double (-0, reset to 0 by cpu.ts): a field that starts as a small integer and later
       // holds fractions makes V8 migrate every sample object one by one (measured: 6 ms per 8,500 samples).
-      out.push({ ts: stamps[i]!, weight: Math.max(0, next), kind, node, chunk, stack: stackFor(node), cpuUs: -0 })
+      out.push({ ts: stamps[i]!, weight: Math.max(0, next), kind, node, chunk, stack, cpuUs: -0 })
     }
   }
   // Chunks are in seq order and the reader trimmed their overlaps, so this is a no-op unless a chunk was odd.
@@ -132,7 +133,7 @@ export function stackFrames(stack: CallStack | null): V8CallFrame[] {
   return frames
 }
 
-export function indexChunk(profile: V8Profile, seq = 0): ChunkNodes {
+function indexChunk(profile: V8Profile, seq = 0): ChunkNodes {
   const byId = new Map<number, V8ProfileNode>()
   const parentOf = new Map<number, number>()
   for (const n of profile.nodes) {
@@ -142,28 +143,13 @@ export function indexChunk(profile: V8Profile, seq = 0): ChunkNodes {
   return { seq, byId, parentOf, profile }
 }
 
-/** Frames from leaf to the outermost, without `(root)`. */
-export function stackOf(node: V8ProfileNode, chunk: ChunkNodes): V8CallFrame[] {
-  return stackNodes(node, chunk).map((n) => n.callFrame)
-}
-
-export function stackNodes(node: V8ProfileNode, chunk: ChunkNodes): V8ProfileNode[] {
-  const nodes: V8ProfileNode[] = []
-  for (let id: number | undefined = node.id; id !== undefined; id = chunk.parentOf.get(id)) {
-    const n = chunk.byId.get(id)
-    if (!n || n.callFrame.functionName === '(root)') break
-    nodes.push(n)
-  }
-  return nodes
-}
-
-export function classify(node: V8ProfileNode, chunk: ChunkNodes): SampleKind {
+/** The kind of a sample whose leaf is `node`; `frames`: its stack, leaf first, without `(root)` (stackFrames). */
+export function classify(node: V8ProfileNode, frames: V8CallFrame[]): SampleKind {
   const name = node.callFrame.functionName
   if (name === '(idle)') return 'idle'
   if (name === '(garbage collector)') return 'gc'
   if (name === '(program)') return 'work'
   if (name === '(root)') return 'artefact'
-  const frames = stackOf(node, chunk)
   // The innermost frame with a URL decides (native frames such as `dispatch` or `spawn` have none).
   const inner = frames.find((f) => f.url !== '')
   if (!inner) return 'work'

@@ -9,7 +9,7 @@ import type { FixtureRun } from '../helpers/run-fixture.js'
 import type { ThreadRecord } from '../../src/spool/reader.js'
 import type { WindowEvent } from '../../src/spool/format.js'
 import { buildThreadTree, type ThreadNode } from '../../src/attribution/threads.js'
-import { expandSamples, stackOf } from '../../src/attribution/samples.js'
+import { expandSamples, stackFrames } from '../../src/attribution/samples.js'
 
 /** What one scenario test must have produced. */
 export interface Expected {
@@ -26,7 +26,7 @@ export const SPIN_FLOOR = 10
 
 export function spinSampleTimes(t: ThreadRecord): number[] {
   return expandSamples(t)
-    .filter((s) => stackOf(s.node, s.chunk).some((f) => f.functionName === 'spinFor'))
+    .filter((s) => stackFrames(s.stack).some((f) => f.functionName === 'spinFor'))
     .map((s) => s.ts)
 }
 

@@ -3,7 +3,8 @@
  * frames form the '(profiler)' group. One predicate decides both, and it must not catch a user's files.
  */
 import { describe, expect, test } from 'vitest'
-import { classify, indexChunk } from '../../src/attribution/samples.js'
+import { expandSamples } from '../../src/attribution/samples.js'
+import type { ThreadRecord } from '../../src/spool/reader.js'
 import { groupOf } from '../../src/attribution/locations.js'
 import type { V8Profile } from '../../src/spool/format.js'
 
@@ -21,8 +22,8 @@ function leafIn(url: string) {
     samples: [3],
     timeDeltas: [1000],
   }
-  const chunk = indexChunk(profile)
-  return classify(chunk.byId.get(3)!, chunk)
+  const thread = { chunks: [{ profile, event: { seq: 1 } }] } as unknown as ThreadRecord
+  return expandSamples(thread)[0]!.kind
 }
 
 describe("the profiler's own scripts", () => {
