@@ -1,11 +1,18 @@
 /**
- * The setup file injected into every project of a profiling run. It runs in vitest's test threads (the only
- * agent code that imports vitest) and records one window per test: `aroundEach` registered here is the
- * outermost wrapper of a test, so the window covers the user's beforeEach/afterEach hooks too. Windows of
- * `test.concurrent` tests overlap and are recorded as such. afterAll flushes this thread and its live workers,
- * because vitest ends its workers without running exit handlers.
+ * The test hooks of a profiling run, in vitest's test threads (the only agent code that imports vitest). They
+ * record one window per test attempt: `aroundEach` registered first is the outermost wrapper of a test, so the
+ * window covers the user's beforeEach/afterEach hooks too. Windows of `test.concurrent` tests overlap and are
+ * recorded as such. afterAll flushes this thread and its live workers, because vitest ends its workers without
+ * running exit handlers.
+ *
+ * This module is not the setup file itself. vitest imports a setup file added after its resolver was built
+ * natively when it lies under node_modules/ (an installed vitest-profiler), and Node's ESM cache, or the vm
+ * pools' module cache, then evaluates it once per worker: with `isolate: false` or a vm worker running several
+ * files, top-level hooks reached only the first file's collector. The setup file is a per-run stub outside
+ * node_modules (plugin/run-dir.ts), which vitest re-evaluates for every file; it calls installTestHooks(), so
+ * the hooks are registered per file, and the per-thread parts below run once per thread.
  */
-import { afterAll, aroundEach } from 'vitest'
+import { TestRunner, afterAll, aroundEach } from 'vitest'
 import { AGENT_GLOBAL, agentSlot } from './global.js'
 import type { AgentApi } from './preload.js'
 import type { WindowEvent } from '../spool/format.js'
@@ -13,21 +20,55 @@ import type { WindowEvent } from '../spool/format.js'
 interface TaskLike {
   id: string
   name: string
+  type?: string
+  fails?: boolean
   suite?: TaskLike
-  file?: { name: string; projectName?: string }
-  result?: { state?: string; errors?: unknown[]; retryCount?: number }
+  file?: TaskLike & { projectName?: string }
+  result?: { state?: string; retryCount?: number; repeatCount?: number }
 }
 
-const agent = agentSlot()[Symbol.for(AGENT_GLOBAL)] as AgentApi | null | undefined
+/** Per thread, on the process object: this module can be evaluated more than once in one thread (vm contexts). */
+interface ThreadState {
+  roleMarked: boolean
+  /** A file's hooks were installed and its afterAll has not flushed yet. */
+  fileEndPending: boolean
+  cleanupHooked: boolean
+  /** Attempts so far per test id, in the current file. */
+  attempts: Map<string, number>
+}
 
-if (agent) {
-  agent.markRole(undefined, undefined)
+const STATE = Symbol.for('vitest-profiler.setup-state')
+
+function threadState(): ThreadState {
+  const holder = agentSlot() as unknown as Record<symbol, ThreadState | undefined>
+  return (holder[STATE] ??= { roleMarked: false, fileEndPending: false, cleanupHooked: false, attempts: new Map() })
+}
+
+const getAgent = () => agentSlot()[Symbol.for(AGENT_GLOBAL)] as AgentApi | null | undefined
+
+/** Called by the per-run setup stub once per test file, before the file is collected. */
+export async function installTestHooks(): Promise<void> {
+  const agent = getAgent()
+  if (!agent) return
+  const state = threadState()
+  if (!state.roleMarked) {
+    state.roleMarked = true
+    agent.markRole(undefined, undefined)
+  }
+  // vitest runs no hook of a file whose tests are all skipped (the file's mode is 'skip'), so that file's
+  // afterAll never flushed: close its segment now, before this file's collection starts.
+  if (state.fileEndPending) await agent.flushAll('file-end')
+  state.fileEndPending = true
+  state.attempts.clear()
+  watchFileStart(agent, state)
+  hookWorkerCleanup(agent, state)
 
   // Option serializeConcurrent: one test of this file at a time, so no two windows overlap (exact attribution
   // of concurrent tests, at the price of their concurrency). The wait for the turn is outside the window.
   let turn: Promise<void> = Promise.resolve()
-  const serialize = process.env.VITEST_PROFILER_SERIALIZE_CONCURRENT === '1'
+  const serialize = (agent as { serializeConcurrent?: boolean }).serializeConcurrent ?? process.env.VITEST_PROFILER_SERIALIZE_CONCURRENT === '1'
 
+  // vitest calls aroundEach once per attempt (each retry and repeat), with the same task object.
   aroundEach(async (runTest, context) => {
     let release = () => {}
     if (serialize) {
@@ -35,32 +76,112 @@ if (agent) {
       turn = new Promise<void>((r) => (release = r))
       await previous
     }
+    const task = (context as unknown as { task: TaskLike }).task
+    const attempt = (state.attempts.get(task.id) ?? 0) + 1
+    state.attempts.set(task.id, attempt)
+    // Read during the attempt: vitest raises retryCount after the attempt's hooks, before the next one.
+    const retry = task.result?.retryCount ?? 0
     const open = agent.openWindow()
+    let threw = false
     try {
       await runTest()
+    } catch (err) {
+      threw = true
+      throw err
     } finally {
-      const task = (context as unknown as { task: TaskLike }).task
-      agent.closeWindow(open, describeTask(task))
+      agent.closeWindow(open, describeAttempt(task, attempt, retry, threw))
       release()
     }
   })
 
   afterAll(async () => {
+    state.fileEndPending = false
     await agent.flushAll('file-end')
   })
 }
 
-function describeTask(task: TaskLike): Omit<WindowEvent, 't' | 'at' | 'start' | 'end' | 'cpuStart' | 'cpuEnd' | 'concurrent'> {
+/**
+ * A file whose tests are all skipped (or whose collection failed) runs no hook at all, so its afterAll never
+ * flushes, and vitest tears the worker down only after it has reported the run (the report then read the
+ * worker as died unflushed). vitest's runSuite() assigns the file task's `result` when it starts the file;
+ * seeing that assignment, before the file's result goes to the main process, is the one point in every such
+ * file where this thread can still flush. The file task is the current suite's `file` while setup files run
+ * (TestRunner.getCurrentSuite, vitest 4.1 and 5). The accessor replaces itself with the plain value at once.
+ */
+function watchFileStart(agent: AgentApi, state: ThreadState): void {
+  let file: Record<string, unknown> | undefined
+  try {
+    file = (TestRunner as unknown as { getCurrentSuite?: () => { file?: Record<string, unknown> } }).getCurrentSuite?.()?.file
+  } catch {}
+  const own = file && Object.getOwnPropertyDescriptor(file, 'result')
+  if (!file || (own && !own.configurable) || own?.value !== undefined) return
+  const target = file
+  Object.defineProperty(target, 'result', {
+    configurable: true,
+    enumerable: true,
+    get: () => undefined,
+    set(value: { state?: string } | undefined) {
+      Object.defineProperty(target, 'result', { value, writable: true, enumerable: true, configurable: true })
+      // 'run': the file's hooks run, and its afterAll flushes.
+      if (value?.state === 'run' || !state.fileEndPending) return
+      state.fileEndPending = false
+      void agent.flushAll('file-end')
+    },
+  })
+}
+
+/**
+ * The last file of a worker may be all-skipped too, and no next file then flushes for it: vitest's worker
+ * teardown ('stop', awaited before it ends the worker in every pool) runs its cleanup listeners. `onCleanup`
+ * is on vitest's worker state (globalThis.__vitest_worker__) in vitest 4 and 5; without it nothing changes.
+ */
+function hookWorkerCleanup(agent: AgentApi, state: ThreadState): void {
+  if (state.cleanupHooked) return
+  const worker = (globalThis as { __vitest_worker__?: { onCleanup?: (fn: () => unknown) => void } }).__vitest_worker__
+  if (typeof worker?.onCleanup !== 'function') return
+  state.cleanupHooked = true
+  worker.onCleanup(async () => {
+    if (!state.fileEndPending) return
+    state.fileEndPending = false
+    await agent.flushAll('file-end')
+  })
+}
+
+/** The describe chain without the file (vitest's getNames walks the same `suite` links). */
+function suiteNames(task: TaskLike): string[] {
   const names: string[] = []
-  for (let t: TaskLike | undefined = task; t; t = t.suite) if (t.name && t.suite) names.unshift(t.name)
-  if (!names.length) names.push(task.name)
-  const errors = task.result?.errors?.length ?? 0
+  for (let s = task.suite; s; s = s.suite) {
+    if (s === task.file || s.type === 'file' || 'filepath' in s) break
+    if (s.name) names.unshift(s.name)
+  }
+  return names
+}
+
+type WindowInfo = Omit<WindowEvent, 't' | 'at' | 'start' | 'end' | 'cpuStart' | 'cpuEnd' | 'concurrent'>
+
+function describeAttempt(task: TaskLike, attempt: number, retry: number, threw: boolean): WindowInfo {
+  const suite = suiteNames(task)
   return {
     testId: task.id,
-    name: names.join(' > '),
+    name: [...suite, task.name].join(' > '),
+    suite,
     file: task.file?.name ?? '',
     project: task.file?.projectName ?? '',
-    state: errors > 0 ? 'fail' : task.result?.state === 'skip' ? 'skip' : 'pass',
-    retry: task.result?.retryCount ?? 0,
+    state: attemptState(task, threw),
+    retry,
+    attempt,
   }
+}
+
+/**
+ * The state of this attempt alone. When runTest() settles, vitest has set result.state for it ('pass' unless
+ * it failed); result.errors is no use, since it keeps every earlier attempt's errors. `test.fails` is flipped
+ * by vitest only after the last attempt: flipped here as vitest reports it.
+ */
+function attemptState(task: TaskLike, threw: boolean): WindowEvent['state'] {
+  const s = task.result?.state
+  if (s === 'skip') return 'skip'
+  const failed = threw || s === 'fail'
+  if (!failed && s !== 'pass') return 'unknown'
+  return failed !== (task.fails === true) ? 'fail' : 'pass'
 }

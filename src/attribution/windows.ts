@@ -14,7 +14,7 @@ import type { ThreadKey, WindowEvent } from '../spool/format.js'
 import type { ThreadTree } from './threads.js'
 
 export interface TestWindow {
-  /** Unique per window: testId, plus the retry when a test ran more than once. */
+  /** Unique per window: testId, plus `#<attempts before this one>` when a test ran more than once (retries, repeats). */
   key: string
   thread: ThreadKey
   event: WindowEvent
@@ -44,7 +44,7 @@ export function indexWindows(tree: ThreadTree, sinceUs?: number): WindowIndex {
     const key = node.record.key
     const list = node.record.windows
       .filter((w) => sinceUs === undefined || w.start >= sinceUs)
-      .map((w) => ({ key: w.retry > 0 ? `${w.testId}#${w.retry}` : w.testId, thread: key, event: w, sharedWith: [] as string[] }))
+      .map((w) => ({ key: windowKey(w), thread: key, event: w, sharedWith: [] as string[] }))
       .sort((a, b) => a.event.start - b.event.start)
     for (let i = 0; i < list.length; i++) {
       for (let j = i + 1; j < list.length && list[j]!.event.start < list[i]!.event.end; j++) {
@@ -66,6 +66,14 @@ export function indexWindows(tree: ThreadTree, sinceUs?: number): WindowIndex {
     segments.set(key, segs)
   }
   return { windows, byThread, segments }
+}
+
+/** Spools written before `attempt` existed numbered attempts by vitest's retryCount alone. */
+export const attemptOf = (w: WindowEvent): number => w.attempt ?? w.retry + 1
+
+function windowKey(w: WindowEvent): string {
+  const n = attemptOf(w)
+  return n > 1 ? `${w.testId}#${n - 1}` : w.testId
 }
 
 /**
@@ -125,4 +133,16 @@ export function bucketKey(b: BucketRef): string {
     case 'unattributed':
       return `unattributed:${b.thread}`
   }
+}
+
+/** The test's names below its file: describe blocks outermost first, then the test itself. */
+export function testPath(w: WindowEvent): string[] {
+  if (!w.suite?.length) return [w.name]
+  const prefix = `${w.suite.join(' > ')} > `
+  return [...w.suite, w.name.startsWith(prefix) ? w.name.slice(prefix.length) : w.name]
+}
+
+/** `project › describe › test` (no project part for an unnamed project): what tells two tests apart in a report. */
+export function fullTestName(w: WindowEvent): string {
+  return [...(w.project ? [w.project] : []), ...testPath(w)].join(' › ')
 }

@@ -8,6 +8,7 @@
 import type { Attribution, BucketResult } from '../attribution/pipeline.js'
 import { frameId, rootFirstFrames, stackCache } from './frames.js'
 import type { Renderer } from './renderer.js'
+import { attemptOf, fullTestName } from '../attribution/windows.js'
 
 interface SpeedscopeFrame {
   name: string
@@ -60,7 +61,12 @@ export function speedscopeFile(a: Attribution) {
       profiles.push({ type: 'sampled', name: `${label} · ${t.isMain ? 'main' : 'worker'} ${t.key}`, unit: 'microseconds', startValue: Math.round(start), endValue: Math.round(end), samples, weights })
     }
   }
-  for (const b of a.tests) if (b.ref.kind === 'test') add(b, `${b.ref.window.event.file} > ${b.ref.window.event.name}`)
+  for (const b of a.tests) {
+    if (b.ref.kind !== 'test') continue
+    const w = b.ref.window.event
+    const n = attemptOf(w)
+    add(b, `${w.file} › ${fullTestName(w)}${n > 1 ? ` (attempt ${n})` : ''}`)
+  }
   for (const b of a.outside) if (b.ref.kind === 'outside') add(b, `${b.ref.file ?? '(no file)'} (outside tests)`)
   for (const b of a.unattributed) add(b, 'unattributed')
   return {

@@ -1,0 +1,170 @@
+/**
+ * How the agent reaches the threads and processes a thread creates, without changing what any of them sees in
+ * `process.env` (issue: a test asserting that `new Worker(f, { env: { A: '1' } })` sees exactly `{ A: '1' }`
+ * failed under profiling, because the agent published its lineage in the env).
+ *
+ * Nothing of ours is ever written into a thread's own `process.env`. Instead, at the moment a child is created,
+ * its env alone gets two additions:
+ * - `NODE_OPTIONS` gains `--require <bootstrap>`, so that a `spawn('node')`, an `execSync('node …')` or a worker
+ *   started with its own `execArgv` loads the agent (execArgv alone does not reach those, PLATFORM-FACTS.md);
+ * - `VITEST_PROFILER_CHILD` carries the creator's lineage and the child's own NODE_OPTIONS as the caller gave it.
+ * The child's agent, first thing at its start (before any user code: it is a preload), takes both back out:
+ * NODE_OPTIONS returns to exactly what the caller passed (or is deleted if the caller passed none), and the
+ * marker is deleted. A process that is not Node (`sh`, esbuild) keeps both; `sh -c 'node x'` passes them on.
+ *
+ * The points patched, each the one funnel of its family:
+ * - `ChildProcess.prototype.spawn`: spawn, fork, exec, execFile all end there with `envPairs` computed;
+ * - the exported `spawnSync`, `execSync`, `execFileSync`: they reach a native binding directly;
+ * - the exported `Worker` class (a subclass that edits `options.env`); `env: SHARE_ENV` workers share the
+ *   creator's env object, so they get nothing (the creator's `spawn` event joins them, see threads.ts).
+ * ESM named imports of builtins are synced to the patched exports (`module.syncBuiltinESMExports()`).
+ */
+import * as childProcess from 'node:child_process'
+import * as workerThreads from 'node:worker_threads'
+import { createRequire, syncBuiltinESMExports } from 'node:module'
+import type { ThreadKey } from '../spool/format.js'
+
+export const CHILD_ENV = 'VITEST_PROFILER_CHILD'
+
+/** What a creating thread hands to its child through CHILD_ENV. */
+interface Inheritance {
+  /** Lineage: the creator's ancestors and the creator itself, oldest first. */
+  l: ThreadKey[]
+  /** The child's NODE_OPTIONS as its creator passed it; null: it passed none. */
+  o: string | null
+}
+
+/** The Worker class as Node made it: the agent's own helper threads (the watchdog) must not get the agent. */
+export const OriginalWorker = workerThreads.Worker
+
+/**
+ * Takes this thread's inheritance out of its `process.env`, restoring the env its creator passed.
+ * Returns the ancestors (oldest first); [] for a thread started without one (a vitest worker, SHARE_ENV).
+ * Runs whether or not the agent then starts: a process a test left running may outlive its run.
+ */
+export function takeInheritance(): ThreadKey[] {
+  const raw = process.env[CHILD_ENV]
+  if (raw === undefined) return []
+  delete process.env[CHILD_ENV]
+  let parsed: Inheritance
+  try {
+    parsed = JSON.parse(raw)
+  } catch {
+    return []
+  }
+  if (typeof parsed.o === 'string') process.env.NODE_OPTIONS = parsed.o
+  else delete process.env.NODE_OPTIONS
+  return Array.isArray(parsed.l) ? parsed.l.filter((k) => typeof k === 'string' && /^\d+-\d+$/.test(k)).slice(-16) : []
+}
+
+/** NODE_OPTIONS splits on spaces but honours double quotes (with backslash escapes inside them). */
+export function quoteForNodeOptions(p: string): string {
+  return /[\s"\\]/.test(p) ? `"${p.replace(/(["\\])/g, '\\$1')}"` : p
+}
+
+export interface PropagationConfig {
+  /** The preload file: `--require` target added to a child's NODE_OPTIONS. */
+  bootstrapPath: string
+  /** This thread's lineage for its children: its ancestors and itself, oldest first. */
+  lineage: ThreadKey[]
+  /** False once the thread's agent has ended: children are then created exactly as without profiling. */
+  active(): boolean
+}
+
+/** The two variables a child gets, given the NODE_OPTIONS its creator passed (undefined: none). */
+export function childAdditions(config: PropagationConfig, nodeOptions: string | undefined): { NODE_OPTIONS: string; [CHILD_ENV]: string } {
+  const inheritance: Inheritance = { l: config.lineage, o: nodeOptions ?? null }
+  const preload = `--require ${quoteForNodeOptions(config.bootstrapPath)}`
+  return {
+    NODE_OPTIONS: nodeOptions ? `${nodeOptions} ${preload}` : preload,
+    [CHILD_ENV]: JSON.stringify(inheritance),
+  }
+}
+
+const PATCHED = Symbol.for('vitest-profiler.propagation-patched')
+
+/** The real exports object of a builtin: a namespace import is a read-only copy of it in the CJS bundle. */
+function builtinExports(name: string): Record<string, unknown> {
+  return createRequire(`${process.cwd()}/`)(name) as Record<string, unknown>
+}
+
+/** Installs the patches once per thread; later calls only replace the config they read. */
+export function installPropagation(config: PropagationConfig): void {
+  const slot = process as unknown as Record<symbol, { config: PropagationConfig } | undefined>
+  const holder = slot[PATCHED]
+  if (holder) {
+    holder.config = config
+    return
+  }
+  const state = { config }
+  slot[PATCHED] = state
+  patchAsyncSpawn(() => state.config)
+  patchSyncSpawns(() => state.config)
+  patchWorker(() => state.config)
+  try {
+    syncBuiltinESMExports()
+  } catch {}
+}
+
+function patchAsyncSpawn(get: () => PropagationConfig): void {
+  const proto = childProcess.ChildProcess.prototype as unknown as { spawn: (options: { envPairs?: string[] }) => unknown }
+  const original = proto.spawn
+  proto.spawn = function spawn(this: unknown, options) {
+    const config = get()
+    if (config.active() && options && Array.isArray(options.envPairs)) {
+      const pairs = options.envPairs.filter((p) => !p.startsWith('NODE_OPTIONS=') && !p.startsWith(`${CHILD_ENV}=`))
+      const given = options.envPairs.find((p) => p.startsWith('NODE_OPTIONS='))
+      const additions = childAdditions(config, given === undefined ? undefined : given.slice('NODE_OPTIONS='.length))
+      for (const [k, v] of Object.entries(additions)) pairs.push(`${k}=${v}`)
+      options.envPairs = pairs
+    }
+    return original.call(this, options)
+  }
+}
+
+type Env = NodeJS.ProcessEnv
+
+function withChildEnv(config: PropagationConfig, options: { env?: Env } | undefined): { env?: Env } | undefined {
+  if (!config.active()) return options
+  const base = options?.env ?? process.env
+  const env: Env = { ...base }
+  delete env[CHILD_ENV]
+  Object.assign(env, childAdditions(config, base.NODE_OPTIONS))
+  return { ...(options ?? {}), env }
+}
+
+function patchSyncSpawns(get: () => PropagationConfig): void {
+  const cp = builtinExports('node:child_process') as Record<string, (...args: unknown[]) => unknown>
+  const execSync = cp.execSync!
+  cp.execSync = function patchedExecSync(this: unknown, command: unknown, options?: unknown) {
+    return execSync.call(this, command, withChildEnv(get(), options as { env?: Env }))
+  }
+  // (file, args?, options?): args may be left out, with options in its place.
+  for (const name of ['spawnSync', 'execFileSync'] as const) {
+    const original = cp[name]!
+    cp[name] = function patched(this: unknown, file: unknown, args?: unknown, options?: unknown) {
+      if (!Array.isArray(args) && args !== null && typeof args === 'object') {
+        options = args
+        args = undefined
+      }
+      return original.call(this, file, args ?? [], withChildEnv(get(), options as { env?: Env }))
+    }
+  }
+}
+
+function patchWorker(get: () => PropagationConfig): void {
+  const Base = OriginalWorker
+  class Worker extends Base {
+    constructor(filename: string | URL, options?: workerThreads.WorkerOptions) {
+      const config = get()
+      if (config.active() && options?.env !== workerThreads.SHARE_ENV) {
+        const env = { ...((options?.env as Env | undefined) ?? process.env) }
+        delete env[CHILD_ENV]
+        Object.assign(env, childAdditions(config, env.NODE_OPTIONS))
+        options = { ...(options ?? {}), env }
+      }
+      super(filename, options)
+    }
+  }
+  builtinExports('node:worker_threads').Worker = Worker
+}
