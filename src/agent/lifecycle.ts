@@ -17,6 +17,7 @@ import type { ThreadAgent } from './thread-agent.js'
 import { nowUs } from '../spool/format.js'
 import type { WorkerController } from './worker-control.js'
 import { debug } from './debug.js'
+import { ChildCpu } from './child-cpu.js'
 
 const SIGNALS = process.platform === 'win32' ? (['SIGINT', 'SIGTERM'] as const) : (['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
 
@@ -95,6 +96,22 @@ export function trackChildren(agent: ThreadAgent, onWorker: (worker: Worker) => 
     [PATCHED]?: boolean
   }
   if (proto[PATCHED]) return
+  // The OS's CPU of each child (agent/child-cpu.ts): the only measure of a child that is not Node. Nothing of it
+  // may keep the spawn records (the only witness of a SIGKILL) or the code under test from working.
+  let childCpu: ChildCpu | null = null
+  try {
+    childCpu = new ChildCpu(agent)
+    childCpu.wrapSyncSpawns()
+  } catch (err) {
+    debug('lifecycle', `no OS CPU of children: ${String(err)}`)
+  }
+  const cpuAtExit = (pid: number): number | null => {
+    try {
+      return childCpu?.exited(pid) ?? null
+    } catch {
+      return null
+    }
+  }
   const originalSpawn = proto.spawn
   proto.spawn = function spawn(this: childProcess.ChildProcess, options) {
     const result = originalSpawn.call(this, options)
@@ -102,8 +119,13 @@ export function trackChildren(agent: ThreadAgent, onWorker: (worker: Worker) => 
     if (typeof pid === 'number') {
       const command = [options?.file, ...(options?.args ?? []).slice(1)].join(' ').slice(0, 300)
       agent.append({ t: 'spawn', at: nowUs(), kind: 'process', pid, command })
+      try {
+        childCpu?.spawned(pid, !looksLikeNode(command))
+      } catch {}
       this.once('exit', (code, signal) => {
-        agent.append({ t: 'child-exit', at: nowUs(), pid, code, signal })
+        // First thing: nothing else of this thread may run between the reap and this reading (child-cpu.ts).
+        const cpu = cpuAtExit(pid)
+        agent.append({ t: 'child-exit', at: nowUs(), pid, code, signal, ...(cpu !== null ? { cpu } : {}) })
       })
     }
     return result
@@ -111,3 +133,14 @@ export function trackChildren(agent: ThreadAgent, onWorker: (worker: Worker) => 
   proto[PATCHED] = true
 }
 const PATCHED = Symbol.for('vitest-profiler.spawn-patched')
+
+/**
+ * Whether a command starts Node (and so, in a profiling run, an agent with its own clocks). By the program's
+ * name only: a script run through its shebang (`npx`) looks like any other program and is told apart later,
+ * by the spool folder its agent writes (attribution/threads.ts).
+ */
+export function looksLikeNode(command: string | undefined): boolean {
+  if (!command) return false
+  const bin = command.split(' ')[0] ?? ''
+  return /(^|[\\/])node(\.exe)?$/.test(bin) || bin === process.execPath
+}

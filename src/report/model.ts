@@ -5,7 +5,10 @@
 import type { Attribution, BucketResult } from '../attribution/pipeline.js'
 import type { Figure } from '../attribution/stats.js'
 import type { LineStat } from '../attribution/tally.js'
-import { REPORT_SCHEMA, REPORT_VERSION, type JsonBucket, type JsonLine, type JsonReport, type JsonShare } from './schema.js'
+import { attemptOf, fullTestName, testPath } from '../attribution/windows.js'
+import { attributable, nativeByBucket, nativeLabel, type NativeShare } from '../attribution/native.js'
+import type { NativeProcess } from '../attribution/threads.js'
+import { REPORT_SCHEMA, REPORT_VERSION, type JsonBucket, type JsonLine, type JsonNativeProcess, type JsonReport, type JsonShare } from './schema.js'
 
 export interface ModelOptions {
   /** Lines and functions kept per bucket (the heaviest). */
@@ -31,6 +34,11 @@ export function buildReport(a: Attribution, options: ModelOptions = {}): JsonRep
   if (a.tests.some((t) => t.ref.kind === 'test' && t.ref.window.sharedWith.length)) {
     notes.push('concurrent tests (test.concurrent) overlap: samples inside overlapping windows are counted in each of them (shared)')
   }
+  const unknownNative = a.tree.native.filter((p) => p.cpuUs === null)
+  if (unknownNative.length) {
+    notes.push(`CPU unknown for ${unknownNative.length} process(es) that are not Node (no OS reading on this platform): only their wall time is known`)
+  }
+  const native = nativeByBucket(a.tree, a.windows)
   notes.push(
     'V8 records the executing line per profile node and chunk (positionTicks), not per sample: a function\'s samples in a test are split over its lines by that chunk\'s line histogram.',
   )
@@ -48,7 +56,7 @@ export function buildReport(a: Attribution, options: ModelOptions = {}): JsonRep
       endedAt: m.endedAt ?? null,
     },
     model: { minSamples: a.options.minSamples, confidence: 0.95, interval: 'wilson-score, kish-effective-n', expandLibraries: a.options.expandLibraries },
-    threadsSeen: a.tree.nodes.size + a.tree.missing.length,
+    threadsSeen: a.tree.nodes.size + a.tree.missing.length + a.tree.native.length,
     profilesReceived: a.threads.filter((t) => t.samples.length > 0).length,
     threads: a.threads.map((t) => ({
       key: t.key,
@@ -63,43 +71,82 @@ export function buildReport(a: Attribution, options: ModelOptions = {}): JsonRep
       ending: t.node.ending,
       problems: t.node.record.problems,
     })),
+    native: a.tree.native.map(nativeProcess),
     missing: a.tree.missing,
-    tests: a.tests.map((b) => bucket(a, b, max)),
-    outside: a.outside.map((b) => bucket(a, b, max)),
-    unattributed: a.unattributed.map((b) => bucket(a, b, max)),
+    tests: a.tests.map((b) => bucket(a, b, max, native.get(b.key) ?? [])),
+    outside: a.outside.map((b) => bucket(a, b, max, native.get(b.key) ?? [])),
+    unattributed: a.unattributed.map((b) => bucket(a, b, max, native.get(b.key) ?? [])),
     notes,
   }
 }
 
-function bucket(a: Attribution, b: BucketResult, max: number): JsonBucket {
+function nativeProcess(p: NativeProcess): JsonNativeProcess {
+  return {
+    parent: p.parent,
+    root: p.root,
+    pid: p.pid,
+    command: p.command,
+    sync: p.sync,
+    startUs: p.from,
+    endUs: p.to,
+    code: p.code,
+    signal: p.signal,
+    cpuUs: p.cpuUs === null ? null : round(p.cpuUs),
+    cpuSource: p.wraps.length ? 'node-children' : attributable(p) ? 'os' : 'unknown',
+    wraps: p.wraps,
+    hasLines: false,
+  }
+}
+
+function bucket(a: Attribution, b: BucketResult, max: number, nativeShares: NativeShare[]): JsonBucket {
   const ref = b.ref
   const w = ref.kind === 'test' ? ref.window.event : null
   const fnTotals = new Map(b.functions.map((f) => [f.key, f.totalUs]))
   const main = b.threads.find((t) => t.isMain)
+  // Processes that are not Node add CPU that no sample carries: it joins the shares' denominator, so every share
+  // (and its bound: the same fraction of a larger total) scales by the sampled part of the total.
+  const sampledUs = b.cpu.mainUs + b.cpu.workersUs
+  const nativeUs = nativeShares.reduce((s, n) => s + n.cpuUs, 0)
+  const scale = sampledUs + nativeUs > 0 ? sampledUs / (sampledUs + nativeUs) : 1
+  const share = (f: Figure) => scaled(f, scale)
+  const name = w
+    ? w.name
+    : ref.kind === 'outside'
+      ? ref.file
+        ? 'outside tests (setup, collection, hooks)'
+        : 'outside any test file (start-up, teardown)'
+      : `thread ${ref.kind === 'unattributed' ? ref.thread : ''} (no test thread known)`
   return {
     kind: ref.kind,
     id: ref.kind === 'test' ? ref.window.key : b.key,
-    name: w
-      ? w.name
-      : ref.kind === 'outside'
-        ? ref.file
-          ? 'outside tests (setup, collection, hooks)'
-          : 'outside any test file (start-up, teardown)'
-        : `thread ${ref.kind === 'unattributed' ? ref.thread : ''} (no test thread known)`,
+    name,
+    fullName: w ? fullTestName(w) : name,
+    suite: w ? testPath(w).slice(0, -1) : [],
     file: w ? w.file : ref.kind === 'outside' ? ref.file : null,
     project: w ? w.project : null,
     state: w ? w.state : null,
+    attempt: w ? attemptOf(w) : null,
     sharedWith: ref.kind === 'test' ? ref.window.sharedWith : [],
     wallUs: round(w ? w.end - w.start : b.to - b.from),
     thread: ref.kind === 'test' ? ref.window.thread : ref.thread,
     cpu: {
-      totalUs: round(b.cpu.mainUs + b.cpu.workersUs),
+      totalUs: round(sampledUs + nativeUs),
       mainUs: round(b.cpu.mainUs),
-      workersUs: round(b.cpu.workersUs),
+      workersUs: round(b.cpu.workersUs + nativeUs),
       profilerUs: round(b.cpu.profilerUs),
       unsampledUs: round(b.cpu.unsampledUs),
       estimated: b.cpu.estimated,
+      nativeUs: round(nativeUs),
     },
+    native: nativeShares.map((n) => ({
+      name: nativeLabel(n.command),
+      command: n.command,
+      pid: n.pid,
+      cpuUs: round(n.cpuUs),
+      share: round4(n.cpuUs / (sampledUs + nativeUs)),
+      samples: 0 as const,
+      hasLines: false as const,
+    })),
     samples: {
       main: main?.onCpuSamples ?? 0,
       workers: b.threads.filter((t) => !t.isMain).reduce((s, t) => s + t.onCpuSamples, 0),
@@ -111,7 +158,7 @@ function bucket(a: Attribution, b: BucketResult, max: number): JsonBucket {
       waitedFor: b.waiting.waitedFor.slice(0, 10).map((l) => ({ file: l.file, line: l.line, function: l.functionName, cpuUs: round(l.cpuUs), samples: round4(l.samples) })),
     },
     threads: b.threads.map((t) => ({ key: t.key, role: t.isMain ? 'main' : 'worker', cpuUs: round(t.cpuUs), samples: t.onCpuSamples, idleUs: round(t.idleUs), waitingUs: round(t.waitingUs) })),
-    lines: b.lines.slice(0, max).map((l) => line(a, l, l.url === '' && l.group !== null ? null : (fnTotals.get(l.functionKey) ?? l.cpuUs))),
+    lines: b.lines.slice(0, max).map((l) => line(a, l, l.url === '' && l.group !== null ? null : (fnTotals.get(l.functionKey) ?? l.cpuUs), scale)),
     functions: b.functions.slice(0, max).map((f) => ({
       name: f.functionName,
       file: f.file,
@@ -128,7 +175,7 @@ function bucket(a: Attribution, b: BucketResult, max: number): JsonBucket {
   }
 }
 
-function line(a: Attribution, l: LineStat, functionTotalUs: number | null): JsonLine {
+function line(a: Attribution, l: LineStat, functionTotalUs: number | null, scale: number): JsonLine {
   const source = l.url && l.line !== null ? a.maps.sourceLine(l.url, l.line) : null
   return {
     file: l.file,
@@ -141,10 +188,12 @@ function line(a: Attribution, l: LineStat, functionTotalUs: number | null): Json
     cpuUs: round(l.cpuUs),
     mainUs: round(l.mainUs),
     workersUs: round(l.workersUs),
-    share: share(l.share),
+    share: scaled(l.share, scale),
     functionTotalUs: functionTotalUs === null ? null : round(functionTotalUs),
   }
 }
+
+const scaled = (f: Figure, k: number): JsonShare => share(k === 1 ? f : { ...f, share: f.share * k, low: f.low * k, high: f.high * k })
 
 export function share(f: Figure): JsonShare {
   return { value: f.inconclusive ? null : round4(f.share), low: round4(f.low), high: round4(f.high), samples: round4(f.samples), inconclusive: f.inconclusive }

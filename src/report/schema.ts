@@ -36,9 +36,15 @@ export interface JsonReport {
     /** Library code grouped per package (false) or listed per file and line (true). */
     expandLibraries: boolean
   }
+  /** Every thread and process known to have run: profiled ones, `missing` ones and `native` ones. */
   threadsSeen: number
   profilesReceived: number
   threads: JsonThread[]
+  /**
+   * Child processes that are not Node (esbuild, sh, ...): no agent ran in them, so they have no samples, no
+   * lines and no profile; their CPU comes from the OS (Linux /proc) and is part of the spawning test's CPU.
+   */
+  native: JsonNativeProcess[]
   /** Threads or node processes known to have run (spawn records) that left no profile. */
   missing: { parent: string; kind: 'worker' | 'process'; id: number; command?: string }[]
   tests: JsonBucket[]
@@ -66,6 +72,45 @@ export interface JsonThread {
   problems: string[]
 }
 
+export interface JsonNativeProcess {
+  /** The thread that spawned it, and that thread's vitest test thread. */
+  parent: string
+  root: string | null
+  pid: number | null
+  command: string
+  /** Started by spawnSync / execSync / execFileSync (the parent was blocked meanwhile). */
+  sync: boolean
+  startUs: number
+  /** null: still running when its parent's records ended (a long-lived service). */
+  endUs: number | null
+  code: number | null
+  signal: string | null
+  /** CPU from the OS (us): the process and the descendants it waited for. null: unknown. */
+  cpuUs: number | null
+  /**
+   * 'os': attributed to tests by time (`cpuUs` is in their `native`); 'unknown': no OS reading (no /proc on this
+   * platform), only its wall time is known; 'node-children': it started profiled Node processes (`wraps`), whose
+   * own clocks count, so none of its CPU is attributed.
+   */
+  cpuSource: 'os' | 'unknown' | 'node-children'
+  wraps: string[]
+  /** Always false: nothing of it was sampled. */
+  hasLines: false
+}
+
+/** A process that is not Node, as part of one bucket: CPU from the OS, no samples, no lines. */
+export interface JsonNativeShare {
+  /** `(not Node) <program> <args>`, for humans. */
+  name: string
+  command: string
+  pid: number | null
+  cpuUs: number
+  /** Its part of the bucket's `cpu.totalUs` (exact: no sampling, so no bound). */
+  share: number
+  samples: 0
+  hasLines: false
+}
+
 export interface JsonShare {
   /** Point estimate 0..1, or null when `inconclusive` (fewer than `model.minSamples` samples). */
   value: number | null
@@ -78,12 +123,22 @@ export interface JsonShare {
 
 export interface JsonBucket {
   kind: 'test' | 'outside' | 'unattributed'
-  /** vitest test id (with `#retry` past the first attempt) for tests; `outside:<thread>:<file>` otherwise. */
+  /** vitest test id (with `#<attempt - 1>` past the first attempt) for tests; `outside:<thread>:<file>` otherwise. */
   id: string
   /** Full test name (`suite > test`), or a description for outside/unattributed buckets. */
   name: string
+  /** Tests: `project › describe › test` (no project part for an unnamed project); otherwise the same as `name`. */
+  fullName: string
+  /** Tests: the describe blocks around the test, outermost first; otherwise empty. */
+  suite: string[]
+  /**
+   * Tests: which run of the test this window is, 1 for the first; each retry (and repeat) is a bucket of its
+   * own with its own `state`. null otherwise.
+   */
+  attempt: number | null
   file: string | null
   project: string | null
+  /** Tests: the state of this attempt ('pass', 'fail', 'skip', 'unknown'). */
   state: string | null
   /** Ids of tests whose windows overlapped this one (`test.concurrent`): their worker time is shared. */
   sharedWith: string[]
@@ -94,8 +149,14 @@ export interface JsonBucket {
   /**
    * profilerUs: the profiler's own samples (on no line); unsampledUs: clock CPU that no on-CPU sample accounts
    * for (native work while the thread looked idle). Both are in totalUs and in the shares' denominator.
+   * nativeUs: CPU of processes that are not Node (see `native`), part of workersUs; totalUs = mainUs + workersUs.
    */
-  cpu: { totalUs: number; mainUs: number; workersUs: number; profilerUs: number; unsampledUs: number; estimated: boolean }
+  cpu: { totalUs: number; mainUs: number; workersUs: number; profilerUs: number; unsampledUs: number; estimated: boolean; nativeUs: number }
+  /**
+   * Processes that are not Node, spawned by the test's threads while it ran (`nativeUs` in all): their CPU is in
+   * `workersUs` and `totalUs` (and in the shares' denominator) but on no line. Empty for most buckets.
+   */
+  native: JsonNativeShare[]
   samples: { main: number; workers: number; effective: number }
   /** The test's own thread while not on CPU: event-loop idle, blocking waits, and the worker lines meanwhile. */
   waiting: { idleUs: number; blockedUs: number; waitedFor: { file: string; line: number | null; function: string; cpuUs: number; samples: number }[] }

@@ -40,6 +40,31 @@ function ellipsizeLeft(s: string, n: number): string {
   return s.length <= n ? s : '…' + s.slice(s.length - n + 1)
 }
 
+/**
+ * Cut from the middle: the start (project, file) and the end (the test's own name) are what tell rows apart;
+ * the describe chain between them gives way first. The end keeps the larger part.
+ */
+export function ellipsizeMiddle(s: string, n: number): string {
+  if (s.length <= n) return s
+  const head = Math.floor((n - 1) * 0.4)
+  return s.slice(0, head) + '…' + s.slice(s.length - (n - 1 - head))
+}
+
+/** `project › file › describe › test`: a row's name (schema.ts has the parts). */
+export function testLabel(t: Pick<JsonBucket, 'project' | 'file' | 'name' | 'suite'>): string {
+  const prefix = t.suite.length ? `${t.suite.join(' > ')} > ` : ''
+  const below = prefix && t.name.startsWith(prefix) ? [...t.suite, t.name.slice(prefix.length)] : [t.name]
+  return [...(t.project ? [t.project] : []), t.file ?? '', ...below].join(' › ')
+}
+
+/** Tests that ran more than once (retries, repeats): their rows say which attempt each is. */
+function retried(tests: JsonBucket[]): Set<string> {
+  const runs = new Map<string, number>()
+  for (const t of tests) runs.set(baseId(t.id), (runs.get(baseId(t.id)) ?? 0) + 1)
+  return new Set([...runs].filter(([, n]) => n > 1).map(([id]) => id))
+}
+const baseId = (id: string) => id.replace(/#\d+$/, '')
+
 export function formatTerminal(report: JsonReport, ctx: Pick<RenderContext, 'color' | 'width' | 'topLines' | 'files'>): string {
   const c = pc.createColors(ctx.color)
   const W = Math.max(60, Math.min(ctx.width || 100, 200))
@@ -52,11 +77,16 @@ export function formatTerminal(report: JsonReport, ctx: Pick<RenderContext, 'col
   // Test table.
   const nameW = Math.max(20, W - 2 - 9 * 4 - 14)
   push(c.dim(`  ${pad('test', nameW)}${lpad('wall', 9)}${lpad('cpu', 9)}${lpad('main', 9)}${lpad('workers', 9)}${lpad('samples', 14)}`))
+  const multi = retried(report.tests)
   for (const t of report.tests) {
-    const name = ellipsizeLeft(`${t.file ?? ''} > ${t.name}`, nameW - 1)
+    // Attempt and state go with the name, not after the last column, where a full-width row has no room left.
+    const marks: string[] = []
+    if (multi.has(baseId(t.id)) && t.attempt !== null) marks.push(`attempt ${t.attempt}`)
+    if (t.state === 'fail') marks.push('failed')
+    const suffix = marks.length ? ` (${marks.join(', ')})` : ''
+    const name = ellipsizeMiddle(testLabel(t), Math.max(10, nameW - 1 - suffix.length)) + (t.state === 'fail' ? c.red(suffix) : c.cyan(suffix))
     const flags: string[] = []
     if (t.sharedWith.length) flags.push(c.yellow(`shared with ${t.sharedWith.length} concurrent`))
-    if (t.state === 'fail') flags.push(c.red('failed'))
     if (t.cpu.estimated) flags.push(c.yellow('cpu estimated'))
     push(
       `  ${pad(name, nameW)}${lpad(fmtUs(t.wallUs), 9)}${lpad(fmtUs(t.cpu.totalUs), 9)}${lpad(fmtUs(t.cpu.mainUs), 9)}${lpad(fmtUs(t.cpu.workersUs), 9)}${lpad(`${t.samples.main}+${t.samples.workers}`, 14)}` +
@@ -70,8 +100,8 @@ export function formatTerminal(report: JsonReport, ctx: Pick<RenderContext, 'col
   }
 
   // Hot lines of the heaviest tests.
-  const heavy = [...report.tests].sort((a, b) => b.cpu.totalUs - a.cpu.totalUs).filter((t) => t.lines.length).slice(0, 10)
-  for (const t of heavy) hotLines(c, push, t, `${t.file} > ${t.name}`, ctx.topLines, W)
+  const heavy = [...report.tests].sort((a, b) => b.cpu.totalUs - a.cpu.totalUs).filter((t) => t.lines.length || (t.native ?? []).some((n) => n.cpuUs >= 1000)).slice(0, 10)
+  for (const t of heavy) hotLines(c, push, t, testLabel(t) + (multi.has(baseId(t.id)) ? ` (attempt ${t.attempt})` : ''), ctx.topLines, W)
   const outsideHeavy = report.outside.filter((o) => o.cpu.totalUs >= 50_000).sort((a, b) => b.cpu.totalUs - a.cpu.totalUs).slice(0, 3)
   for (const o of outsideHeavy) hotLines(c, push, o, `${o.file ?? '(no file)'} (outside tests)`, Math.min(3, ctx.topLines), W)
   if (report.tests.length > heavy.length) push(c.dim(`  hot lines of ${report.tests.length - heavy.length} more tests: report.json`))
@@ -80,7 +110,7 @@ export function formatTerminal(report: JsonReport, ctx: Pick<RenderContext, 'col
   push()
   const unflushed = report.threads.filter((t) => t.ending.status === 'unflushed')
   // Never cut: these lines are the run's completeness record (and tests match them whole).
-  out.push(`  threads/processes seen: ${report.threadsSeen}, profiles received: ${report.profilesReceived}` + (unflushed.length ? c.red(`, died unflushed: ${unflushed.length}`) : ''))
+  out.push(`  threads/processes seen: ${report.threadsSeen}${notNodeNote(report)}, profiles received: ${report.profilesReceived}` + (unflushed.length ? c.red(`, died unflushed: ${unflushed.length}`) : ''))
   for (const t of unflushed) {
     if (t.ending.status !== 'unflushed') continue
     const lost =
@@ -106,13 +136,41 @@ export function formatTerminal(report: JsonReport, ctx: Pick<RenderContext, 'col
   return out.join('\n')
 }
 
+/** ` (3 not Node: CPU from the OS, no lines)`: processes with no profile that are still accounted for. */
+function notNodeNote(report: JsonReport): string {
+  const native = report.native ?? []
+  if (!native.length) return ''
+  const unknown = native.filter((p) => p.cpuSource === 'unknown').length
+  const wrapping = native.filter((p) => p.cpuSource === 'node-children').length
+  const how = unknown === native.length ? 'CPU unknown on this platform' : 'CPU from the OS'
+  const more = [
+    ...(unknown && unknown < native.length ? [`CPU unknown for ${unknown}`] : []),
+    ...(wrapping ? [`${wrapping} started Node, counted there`] : []),
+  ]
+  return ` (${native.length} not Node: ${how}, no lines${more.length ? `; ${more.join('; ')}` : ''})`
+}
+
 function hotLines(c: Colors, push: (s?: string) => void, b: JsonBucket, title: string, top: number, W: number): void {
   push()
-  push(`  ${c.bold(title)} ${c.dim(`· cpu ${fmtUs(b.cpu.totalUs)} (main ${fmtUs(b.cpu.mainUs)}, workers ${fmtUs(b.cpu.workersUs)}) · ${b.samples.main + b.samples.workers} samples`)}`)
+  const info = `· cpu ${fmtUs(b.cpu.totalUs)} (main ${fmtUs(b.cpu.mainUs)}, workers ${fmtUs(b.cpu.workersUs)}) · ${b.samples.main + b.samples.workers} samples`
+  // A long title gives way in its middle, so that the test's own name and its figures stay on the line.
+  push(`  ${c.bold(ellipsizeMiddle(title, Math.max(30, W - 3 - info.length)))} ${c.dim(info)}`)
   push(c.dim(`    ${pad('share', 13)}${lpad('self', 8)}${lpad('fn total', 10)}${lpad('main/wkr', 10)}  line`))
   for (const l of b.lines.slice(0, top)) push(lineRow(c, l, W))
   const rest = b.lines.slice(top).reduce((s, l) => s + l.cpuUs, 0)
   if (rest > 0) push(c.dim(`    ${pad('', 13)}${lpad(fmtUs(rest), 8)}  in ${b.lines.length - top} more lines`))
+  // Processes that are not Node: CPU from the OS, exact (no ±), on no line. Under 1 ms is a long-lived
+  // process's idle tail spread over the window by interpolation (native.ts): in report.json, not worth a row.
+  const shown = (b.native ?? []).filter((n) => n.cpuUs >= 1000)
+  for (const n of shown.slice(0, top)) {
+    const head = `    ${pad(`${(n.share * 100).toFixed(1)}%`, 13)}${lpad(fmtUs(n.cpuUs), 8)}${lpad('-', 10)}${lpad('0/100', 10)}  `
+    const tail = ' (CPU from the OS, no lines)'
+    // The command's arguments give way, not its program nor what says that this row has no lines.
+    const room = Math.max(n.name.split(' ').slice(0, 3).join(' ').length + 2, W - visible(head) - tail.length)
+    push(`${head}${c.magenta(n.name.length > room ? n.name.slice(0, room - 1) + '…' : n.name)}${c.dim(tail)}`)
+  }
+  const nativeRest = shown.slice(top)
+  if (nativeRest.length) push(c.dim(`    ${pad('', 13)}${lpad(fmtUs(nativeRest.reduce((s, n) => s + n.cpuUs, 0)), 8)}  in ${nativeRest.length} more processes that are not Node`))
   if (b.cpu.profilerUs >= 1000) push(c.dim(`    ${pad('', 13)}${lpad(fmtUs(b.cpu.profilerUs), 8)}  profiler overhead (not on any line)`))
   const waited = b.waiting.idleUs + b.waiting.blockedUs
   if (b.kind === 'test' && waited >= 1000 && b.cpu.workersUs > 0) {
