@@ -22,12 +22,19 @@ export const profileBin = path.join(installed, 'dist', 'bin.js')
  * variant's do.
  */
 export function installProfiler() {
-  if (!fs.existsSync(path.join(builtDist, 'bin.js'))) return `${builtDist} missing: run \`node scripts/build.mjs\` first (npm run bench does).`
-  fs.rmSync(installed, { recursive: true, force: true })
-  fs.mkdirSync(installed, { recursive: true })
-  fs.cpSync(builtDist, path.join(installed, 'dist'), { recursive: true })
-  fs.copyFileSync(path.join(repoRoot, 'package.json'), path.join(installed, 'package.json'))
-  return null
+  const r = installProfilerInto(fixture)
+  return r.ok ? null : r.error
+}
+
+/** installProfiler() for any suite folder: { ok, path: its installed bin } or { ok: false, error }. */
+export function installProfilerInto(suiteDir) {
+  if (!fs.existsSync(path.join(builtDist, 'bin.js'))) return { ok: false, error: `${builtDist} missing: run \`node scripts/build.mjs\` first (npm run bench does).` }
+  const target = path.join(suiteDir, 'node_modules', 'vitest-profiler')
+  fs.rmSync(target, { recursive: true, force: true })
+  fs.mkdirSync(target, { recursive: true })
+  fs.cpSync(builtDist, path.join(target, 'dist'), { recursive: true })
+  fs.copyFileSync(path.join(repoRoot, 'package.json'), path.join(target, 'package.json'))
+  return { ok: true, path: path.join(target, 'dist', 'bin.js') }
 }
 
 /** Ids, in the order a rep runs them (profiled before cpuprof: run.mjs reads the interval from its spool). */

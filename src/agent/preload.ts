@@ -6,12 +6,14 @@
  * No vitest imports here: this runs in threads vitest knows nothing about.
  */
 import { MessageChannel, isMainThread, threadId } from 'node:worker_threads'
-import { setInterval } from 'node:timers'
 import { SPOOL_VERSION, nowUs, type AgentConfig, type ChunkReason, type WindowEvent } from '../spool/format.js'
 import { ThreadAgent, runIsActive } from './thread-agent.js'
 import { WorkerController, patchWorkerTerminate } from './worker-control.js'
 import { installLifecycleHooks, trackChildren } from './lifecycle.js'
 import { startWatchdog } from './watchdog.js'
+import { installPropagation, takeInheritance } from './propagation.js'
+import { installTerminationGate, needsHeartbeat } from './thread-table.js'
+import { installIdlePause } from './idle.js'
 import { AGENT_GLOBAL, agentSlot } from './global.js'
 import { debug } from './debug.js'
 
@@ -21,6 +23,8 @@ export interface AgentApi {
   /** Keys of the threads above this one, oldest first (a parent's controller scopes its calls with it). */
   readonly ancestors: readonly string[]
   readonly threadId: number
+  /** Option serializeConcurrent: the setup file runs a file's concurrent tests one at a time. */
+  readonly serializeConcurrent: boolean
   openWindow(): { id: number; start: number; cpuStart: number }
   closeWindow(
     open: { id: number; start: number; cpuStart: number },
@@ -65,8 +69,13 @@ function callerFrames(): number {
   }
 }
 
-export function start(config: AgentConfig): AgentApi | null {
+/**
+ * `bootstrapPath`: the preload file that called this (its `__filename`); children get it in their NODE_OPTIONS.
+ */
+export function start(config: AgentConfig, bootstrapPath?: string): AgentApi | null {
   const startedAt = performance.now()
+  // First of all, and even if the agent stays inert: this thread's env must be exactly what its creator passed.
+  const ancestors = takeInheritance()
   const g = agentSlot() as Record<symbol, AgentApi | null | undefined>
   const slot = Symbol.for(AGENT_GLOBAL)
   if (g[slot] !== undefined) return g[slot] ?? null
@@ -74,11 +83,16 @@ export function start(config: AgentConfig): AgentApi | null {
   if (config.version !== SPOOL_VERSION || !runIsActive(config)) return null
   let agent: ThreadAgent
   try {
-    agent = new ThreadAgent(config)
+    agent = new ThreadAgent(config, ancestors)
   } catch (err) {
     // Profiling must never break the code under test.
     debug('preload', `not started: ${String(err)}`)
     return null
+  }
+  installTerminationGate()
+  installIdlePause(agent)
+  if (bootstrapPath) {
+    installPropagation({ bootstrapPath, lineage: [...ancestors, agent.key].slice(-16), active: () => !agent.isEnded })
   }
   let controller: WorkerController | null = null
   const getController = () => controller
@@ -91,14 +105,22 @@ export function start(config: AgentConfig): AgentApi | null {
     ensureController()
     controller!.addChild(worker.threadId)
   }, watchdog ? [watchdog.threadId] : [])
-  patchWorkerTerminate(getController, config.rescueTimeoutMs)
+  patchWorkerTerminate(getController, config.rescueTimeoutMs, (worker) => agent.append({ t: 'terminate', at: nowUs(), threadId: worker }))
   const signals = installLifecycleHooks(agent, getController, config.rescueTimeoutMs)
   if (watchdog) {
     agent.onTick.push(() => {
       watchdog.beat()
       signals.resume()
     })
+    // A main thread paused while idle has no beat, and needs no call from its watchdog.
+    agent.onPause.push(() => watchdog.setPaused(true))
+    agent.onResume.push(() => {
+      watchdog.setPaused(false)
+      watchdog.beat()
+    })
   }
+  // Its workers' heartbeats come from this thread's timer, which an idle pause would stop.
+  agent.canPauseFromTimer = () => !controller || controller.workerCount === 0
   // Puts the handlers back on from the event loop, as soon as the busy code returns to it (see onMainBusy).
   const wake = watchdog ? new MessageChannel() : null
   if (wake) {
@@ -114,10 +136,14 @@ export function start(config: AgentConfig): AgentApi | null {
     key: agent.key,
     ancestors: agent.ancestors,
     threadId,
+    serializeConcurrent: config.serializeConcurrent === true,
     openWindow: () => agent.openWindow(),
     closeWindow: (open, info) => agent.closeWindow(open, info),
-    markRole: (pool, project) =>
-      agent.append({ t: 'role', at: nowUs(), role: 'vitest-worker', ...(pool ? { pool } : {}), ...(project ? { project } : {}) }),
+    markRole(pool, project) {
+      agent.append({ t: 'role', at: nowUs(), role: 'vitest-worker', ...(pool ? { pool } : {}), ...(project ? { project } : {}) })
+      // A test thread samples from now on, whatever the delay for other threads.
+      agent.startSampling()
+    },
     async flushAll(reason) {
       agent.flush(reason)
       // Same reason for the descendants: after a file-end flush, a pool the test left open only idles until
@@ -173,12 +199,18 @@ export function start(config: AgentConfig): AgentApi | null {
     },
   }
   g[slot] = api
+  // From here on the thread's own code runs: a thread that ended before this ran none of it.
+  agent.append({ t: 'ready', at: nowUs() })
   // Busy descendants cannot run their own timer: their heartbeat (clock reading, flush when due) comes from here,
-  // through the inspector (the controller's queue keeps this away from terminations).
-  const descendantsHeartbeat = setInterval(() => {
-    if (controller && controller.workerCount > 0 && !agent.isEnded) void controller.callAll('heartbeat', [], config.rescueTimeoutMs)
-  }, config.cpuReadIntervalMs)
-  descendantsHeartbeat.unref()
+  // on this thread's own timer, through the inspector (the controller's queue keeps this away from terminations).
+  // Only workers whose own timer does not run (busy in synchronous code, or waiting in Atomics.wait before their
+  // idle pause): the others read their own clocks, and a paused one has nothing to read. Interrupting every
+  // attached worker 10 times a second made the cost grow with the number of idle workers alive.
+  agent.onTick.push(() => {
+    if (!controller || controller.workerCount === 0 || agent.isEnded) return
+    const stale = 2 * config.cpuReadIntervalMs
+    void controller.callWhere('heartbeat', [], config.rescueTimeoutMs, (tid) => tid === null || needsHeartbeat(tid, stale, threadId))
+  })
   debug('preload', `started in ${agent.key} (${agent.cpu.kind} clock; ${(performance.now() - startedAt).toFixed(1)} ms, most of it V8 starting its profiler)`)
   return api
 }

@@ -23,6 +23,7 @@ import * as childProcess from 'node:child_process'
 import * as workerThreads from 'node:worker_threads'
 import { createRequire, syncBuiltinESMExports } from 'node:module'
 import type { ThreadKey } from '../spool/format.js'
+import { setParent } from './thread-table.js'
 
 export const CHILD_ENV = 'VITEST_PROFILER_CHILD'
 
@@ -164,6 +165,8 @@ function patchWorker(get: () => PropagationConfig): void {
         options = { ...(options ?? {}), env }
       }
       super(filename, options)
+      // Synchronously, before the new worker runs anything: who heartbeats it (thread-table.ts).
+      if (config.active()) setParent(this.threadId, workerThreads.threadId)
     }
   }
   builtinExports('node:worker_threads').Worker = Worker

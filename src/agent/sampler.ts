@@ -19,7 +19,8 @@ import type { V8Profile } from '../spool/format.js'
 
 export interface Sampler {
   readonly name: 'inspector'
-  start(): void
+  /** `suspended`: ready, but sampling only from the first `resume()` (a delayed start, see thread-agent.ts). */
+  start(suspended?: boolean): void
   /**
    * Starts the next profile, then ends the running one(s); returns what ended, oldest first. Usually one.
    * Sampling continues without a gap.
@@ -27,6 +28,13 @@ export interface Sampler {
   rotate(): V8Profile[]
   /** Stops sampling for good; returns every profile still running (and any that ended unasked), oldest first. */
   stop(): V8Profile[]
+  /**
+   * Stops sampling for now (an idle thread, see idle.ts); returns what ended. V8 then disposes of its
+   * CpuProfiler, so the next `resume()` pays a fresh one's start (7-35 ms) and its code map (see above).
+   */
+  suspend(): V8Profile[]
+  resume(): void
+  readonly suspended: boolean
 }
 
 const TITLE_PREFIX = 'vitest-profiler#'
@@ -48,6 +56,7 @@ export class InspectorSampler implements Sampler {
   private readonly finished = new Map<string, V8Profile>()
   private seq = 0
   private stopped = false
+  private paused = false
 
   constructor(intervalUs: number) {
     this.session.connect()
@@ -61,13 +70,31 @@ export class InspectorSampler implements Sampler {
     postSync(this.session, 'Profiler.setSamplingInterval', { interval: intervalUs })
   }
 
-  start(): void {
+  start(suspended = false): void {
     if (this.stopped || this.running.length) return
+    if (suspended) this.paused = true
+    else this.begin()
+  }
+
+  get suspended(): boolean {
+    return this.paused
+  }
+
+  suspend(): V8Profile[] {
+    if (this.stopped || this.paused) return []
+    this.paused = true
+    for (const title of [...this.running]) inspectorConsole.profileEnd(title)
+    return this.collect()
+  }
+
+  resume(): void {
+    if (this.stopped || !this.paused) return
+    this.paused = false
     this.begin()
   }
 
   rotate(): V8Profile[] {
-    if (this.stopped) return []
+    if (this.stopped || this.paused) return []
     const previous = [...this.running]
     this.begin()
     for (const title of previous) inspectorConsole.profileEnd(title)

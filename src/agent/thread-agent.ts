@@ -3,7 +3,7 @@
  * lifecycle events and (for vitest's test threads) test windows. One instance per thread, created by start().
  */
 import { isMainThread, threadId } from 'node:worker_threads'
-import { setInterval as realSetInterval, clearInterval as realClearInterval } from 'node:timers'
+import { setInterval as realSetInterval, clearInterval as realClearInterval, setTimeout as realSetTimeout } from 'node:timers'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { ThreadSpoolWriter } from '../spool/writer.js'
@@ -21,8 +21,16 @@ import {
 } from '../spool/format.js'
 import { pickCpuClock, type CpuClock } from './cpu-clock.js'
 import { InspectorSampler, type Sampler } from './sampler.js'
-import { publishLineage, readAncestors } from './lineage.js'
 import { debug } from './debug.js'
+import { beat, setPaused } from './thread-table.js'
+
+/**
+ * Idle: the thread's own CPU grew by less than this share of the elapsed time (our timer, V8's signal handler
+ * and the flushes of an idle thread use about 0.5%).
+ */
+const IDLE_CPU_SHARE = 0.03
+/** Clocks that measure this thread alone: only they can tell that it idles. */
+const PER_THREAD_CLOCKS = new Set(['thread-cpu-usage', 'schedstat'])
 
 
 export class ThreadAgent {
@@ -49,13 +57,15 @@ export class ThreadAgent {
   private readonly overlapped = new Set<number>()
   private windowSeq = 0
 
-  constructor(readonly config: AgentConfig) {
+  constructor(
+    readonly config: AgentConfig,
+    /** Threads above this one, oldest first, as its creator handed them over (agent/propagation.ts). */
+    ancestors: ThreadKey[],
+  ) {
     this.key = threadKey(process.pid, threadId)
-    this.ancestors = readAncestors()
-    publishLineage(this.ancestors, this.key)
+    this.ancestors = ancestors
     this.cpu = pickCpuClock()
     this.spool = new ThreadSpoolWriter(config.runDir, this.key)
-    this.sampler = new InspectorSampler(config.intervalUs)
     const at = nowUs()
     this.append({
       t: 'start',
@@ -69,15 +79,96 @@ export class ThreadAgent {
       title: isMainThread ? process.title : '',
       entry: isMainThread ? (process.argv[1] ?? '') : '',
       node: process.version,
-      sampler: this.sampler.name,
+      sampler: config.sampler,
       intervalUs: config.intervalUs,
       cpuClock: this.cpu.kind,
+      marksReady: true,
     })
-    this.sampler.start()
+    // After the start event: a thread terminated while V8 creates its profiler (7-35 ms) is still on record.
+    this.sampler = new InspectorSampler(config.intervalUs)
+    // A delayed start: starting V8's sampler costs a new thread 17-25 ms (measured on Node 20: V8 logs every
+    // code object it has), which a short-lived pool worker (isolateWorkers, recycling) pays for a handful of
+    // samples that could never be conclusive. Its CPU is still measured by its clock from the first moment.
+    const delayMs = config.sampleDelayMs ?? 0
+    this.sampler.start(delayMs > 0)
     this.lastFlushUs = nowUs()
-    this.append({ t: 'cpu', at: this.lastFlushUs, cpu: this.cpu.read() })
-    this.timer = realSetInterval(() => this.tick(), config.cpuReadIntervalMs)
+    const cpu = this.cpu.read()
+    this.append({ t: 'cpu', at: this.lastFlushUs, cpu })
+    if (delayMs > 0) {
+      this.startDueUs = this.lastFlushUs + delayMs * 1000
+      this.append({ t: 'sampling', at: this.lastFlushUs, on: false, cpu })
+      realSetTimeout(() => this.startSampling(), delayMs).unref()
+    }
+    this.idleRef = { at: this.lastFlushUs, cpu }
+    this.startTimer()
+  }
+
+  /** When a delayed start is due (us); null once sampling has started. */
+  private startDueUs: number | null = null
+
+  startSamplingIfDue(): void {
+    if (this.startDueUs !== null && nowUs() >= this.startDueUs) this.startSampling()
+  }
+
+  /** Starts a delayed sampler now (its timer, a heartbeat from a busy thread's parent, or a test window). */
+  startSampling(): void {
+    if (this.startDueUs === null) return
+    this.startDueUs = null
+    this.resume()
+  }
+
+  private startTimer(): void {
+    this.timer = realSetInterval(() => this.tick(), this.config.cpuReadIntervalMs)
     this.timer.unref()
+  }
+
+  // ---- idle pause (agent/idle.ts decides when; this keeps the spool true to it) ----
+
+  /** Since when this thread has spent (almost) no CPU, by its own timer's readings. */
+  private idleRef: { at: number; cpu: number }
+  /** Whether the timer may pause this thread when it idles (false while it has live workers of its own). */
+  canPauseFromTimer: () => boolean = () => false
+  /** Called after a pause (idle.ts arms the wake-up there). */
+  readonly onPause: ((fromTimer: boolean) => void)[] = []
+  readonly onResume: (() => void)[] = []
+
+  get isPaused(): boolean {
+    return this.sampler.suspended
+  }
+
+  /**
+   * Stops sampling while the thread idles: an idle thread then costs nothing (V8's sampler would signal it at
+   * every interval, busy or not: hundreds of idle pool workers overloaded a 2-core machine). Everything sampled
+   * so far is written first, so a thread that dies while paused loses nothing. `fromTimer`: the thread's own
+   * timer stops too, so that only a real wake-up runs JS here again.
+   */
+  pause(fromTimer: boolean): void {
+    if (this.ended || this.flushing || this.sampler.suspended || this.openWindowIds.size > 0) return
+    const profiles = this.sampler.suspend()
+    for (const profile of profiles) this.writeChunk(profile, 'interval')
+    this.append({ t: 'sampling', at: nowUs(), on: false, cpu: this.cpu.read() })
+    if (fromTimer && this.timer) {
+      realClearInterval(this.timer)
+      this.timer = null
+    }
+    setPaused(true)
+    debug('agent', `paused while idle${fromTimer ? '' : ' in Atomics.wait'}`)
+    for (const hook of this.onPause) hook(fromTimer)
+  }
+
+  /** Sampling back on, synchronously, before the code that woke the thread goes on. */
+  resume(): void {
+    if (this.ended || !this.sampler.suspended || this.startDueUs !== null) return
+    this.sampler.resume()
+    setPaused(false)
+    const at = nowUs()
+    const cpu = this.cpu.read()
+    this.append({ t: 'sampling', at, on: true, cpu })
+    this.idleRef = { at, cpu }
+    this.lastFlushUs = at
+    if (!this.timer) this.startTimer()
+    for (const hook of this.onResume) hook()
+    debug('agent', 'resumed')
   }
 
   append(event: SpoolEvent): void {
@@ -103,8 +194,28 @@ export class ThreadAgent {
 
   /** This thread's own timer (runs while its event loop turns). */
   private tick(): void {
+    if (this.ended) {
+      if (this.timer) realClearInterval(this.timer)
+      this.timer = null
+      return
+    }
     for (const hook of this.onTick) hook()
+    beat()
     this.heartbeat()
+    this.checkIdle()
+  }
+
+  /** Pauses a thread whose own clock moved by less than IDLE_CPU_SHARE of the time for idlePauseMs. */
+  private checkIdle(): void {
+    if (this.ended || this.sampler.suspended || this.startDueUs !== null || !PER_THREAD_CLOCKS.has(this.cpu.kind)) return
+    const at = nowUs()
+    const cpu = this.cpu.read()
+    if (cpu - this.idleRef.cpu > (at - this.idleRef.at) * IDLE_CPU_SHARE || this.openWindowIds.size > 0) {
+      this.idleRef = { at, cpu }
+      return
+    }
+    const after = this.config.idlePauseMs
+    if (after > 0 && at - this.idleRef.at >= after * 1000 && this.canPauseFromTimer()) this.pause(true)
   }
 
   /**
@@ -118,6 +229,7 @@ export class ThreadAgent {
   heartbeat(flushAfterMs = this.config.flushIntervalMs): void {
     if (this.ended) return
     const at = nowUs()
+    this.startSamplingIfDue()
     if (at - this.lastCpuReadUs >= (this.config.cpuReadIntervalMs * 1000) / 2) {
       this.lastCpuReadUs = at
       this.append({ t: 'cpu', at, cpu: this.cpu.read() })
@@ -155,7 +267,10 @@ export class ThreadAgent {
   end(how: EndHow, detail?: string): void {
     if (this.ended) return
     this.ended = true
-    if (this.timer) realClearInterval(this.timer)
+    // The timer is not cleared here: end() can run as an inspector interrupt (a parent's rescue) that landed
+    // inside Node's timer processing (listOnTimeout), where removing a timer corrupts the timer list ("Cannot
+    // read properties of undefined (reading 'expiry')" at compareTimersLists, seen on tinypool's suite). The
+    // unref'd timer clears itself at its next tick.
     try {
       for (const profile of [...this.inFlight, ...this.sampler.stop()]) this.writeChunk(profile, 'final')
     } catch (err) {
@@ -192,6 +307,8 @@ export class ThreadAgent {
   // ---- test windows (called by the setup file in vitest's test threads) ----
 
   openWindow(): { id: number; start: number; cpuStart: number } {
+    this.startSampling()
+    this.resume()
     const id = ++this.windowSeq
     if (this.openWindowIds.size > 0) {
       this.overlapped.add(id)

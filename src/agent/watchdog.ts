@@ -11,7 +11,7 @@
  * Only the main thread of each profiled process has one. It loads no agent (see below), is unref'd, and our
  * worker controller never talks to it (its title marks it).
  */
-import { Worker } from 'node:worker_threads'
+import { OriginalWorker } from './propagation.js'
 import { AGENT_GLOBAL } from './global.js'
 import { debug } from './debug.js'
 
@@ -51,6 +51,7 @@ setInterval(() => {
     try { open.disconnect() } catch {}
     open = null
   }
+  if (Atomics.load(state, 2) === 1) return
   if (now - workerData.base - Atomics.load(state, 0) <= workerData.busyAfterMs) return
   if (Atomics.load(state, 1) === 0 && now - lastCall < workerData.busyCallMs) return
   lastCall = now
@@ -71,23 +72,27 @@ export interface Watchdog {
   beat(): void
   /** Whether the next call should come as soon as the beat is late (true) or at the busy cadence (false). */
   callSoon(soon: boolean): void
+  /** The main thread paused sampling while idle (no beats come then), or woke. */
+  setPaused(paused: boolean): void
   /** Its threadId: `process.on('worker')` reports it (asynchronously), and it is not the user's. */
   threadId: number
 }
 
 export function startWatchdog(options: WatchdogOptions): Watchdog | null {
   const base = Date.now()
-  // [0]: the last beat (ms after base); [1]: 1 = call as soon as the beat is late.
-  const state = new Int32Array(new SharedArrayBuffer(8))
+  // [0]: the last beat (ms after base); [1]: 1 = call as soon as the beat is late; [2]: 1 = paused while idle
+  // (agent/idle.ts: no timer, no beat, nothing to flush).
+  const state = new Int32Array(new SharedArrayBuffer(12))
   const callSoon = (soon: boolean) => Atomics.store(state, 1, soon ? 1 : 0)
   const doBeat = () => {
     Atomics.store(state, 0, Date.now() - base)
     callSoon(true)
   }
   doBeat()
-  let worker: Worker
+  let worker: InstanceType<typeof OriginalWorker>
   try {
-    worker = new Worker(SOURCE, {
+    // Node's own Worker class: the agent's patched one would hand the watchdog our NODE_OPTIONS.
+    worker = new OriginalWorker(SOURCE, {
       eval: true,
       name: WATCHDOG_NAME,
       // No agent in it: no execArgv, and an empty env, because Node applies NODE_OPTIONS' --require from a
@@ -96,6 +101,11 @@ export function startWatchdog(options: WatchdogOptions): Watchdog | null {
       env: {},
       workerData: { state: state.buffer, base, slot: AGENT_GLOBAL, ...options },
       resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
+      // Not piped into the process's own stdout/stderr: each piped worker adds listeners there, and one more
+      // than the suite's own workers made Node print a MaxListenersExceededWarning (seen with 66 pool workers
+      // alive and a tinypool child_process pool piping its children, only under profiling).
+      stdout: true,
+      stderr: true,
     })
     worker.unref()
     worker.on('error', (err) => debug('watchdog', `stopped: ${String(err)}`))
@@ -103,5 +113,5 @@ export function startWatchdog(options: WatchdogOptions): Watchdog | null {
     debug('watchdog', `not started: ${String(err)}`)
     return null
   }
-  return { beat: doBeat, callSoon, threadId: worker.threadId }
+  return { beat: doBeat, callSoon, setPaused: (paused) => Atomics.store(state, 2, paused ? 1 : 0), threadId: worker.threadId }
 }

@@ -24,7 +24,9 @@
  * no evaluation of ours is in flight; a worker being terminated is never sent anything again.
  */
 import { Session } from 'node:inspector'
-import { Worker, isMainThread } from 'node:worker_threads'
+import { isMainThread, type Worker } from 'node:worker_threads'
+import { OriginalWorker } from './propagation.js'
+import { markTerminating, mayCall } from './thread-table.js'
 import { AGENT_GLOBAL } from './global.js'
 import { debug } from './debug.js'
 import { WATCHDOG_NAME } from './watchdog.js'
@@ -109,6 +111,15 @@ export class WorkerController {
     return this.enqueue(async () => (await this.broadcast(method, args, timeoutMs)).map((a) => a.value))
   }
 
+  /** callAll, for the attached workers whose threadId (null: not known) passes `which` at the time of the call. */
+  callWhere(method: string, args: unknown[], timeoutMs: number, which: (threadId: number | null) => boolean): Promise<unknown[]> {
+    return this.enqueue(async () => {
+      const only = [...this.attached].filter(([, info]) => which(info.threadId)).map(([sessionId]) => sessionId)
+      if (!only.length) return []
+      return (await this.broadcast(method, args, timeoutMs, only)).map((a) => a.value)
+    })
+  }
+
   /**
    * Rescues `worker` (and its descendants: their agents answer true to `rescue`), then starts the real
    * termination, with nothing of ours in flight. Resolves with the real terminate()'s promise.
@@ -171,7 +182,14 @@ export class WorkerController {
       ? 'true'
       : `(a.ancestors.includes(${JSON.stringify(this.self)}) || ${JSON.stringify([...this.children])}.includes(a.threadId))`
     const expression = `(a => a && ${scope} ? ${call} : undefined)(process[Symbol.for(${JSON.stringify(AGENT_GLOBAL)})])`
-    const targets = (only ?? [...this.attached.keys()]).filter((id) => this.attached.has(id) && !this.dying.has(id))
+    // Never to a worker whose termination anyone in this process has asked for (thread-table.ts): an
+    // evaluation in flight there would swallow that termination.
+    const targets = (only ?? [...this.attached.keys()]).filter((id) => {
+      const info = this.attached.get(id)
+      if (!info || this.dying.has(id)) return false
+      // A rescue goes to its target too; any other worker being terminated is rescued by its own terminator.
+      return info.threadId === null || (method === 'rescue' && args[0] === info.threadId) || mayCall(info.threadId)
+    })
     return Promise.all(targets.map(async (sessionId) => ({ sessionId, value: await this.send(sessionId, expression, timeoutMs) })))
   }
 
@@ -210,11 +228,15 @@ export class WorkerController {
  * Makes `worker.terminate()` flush the worker (and its descendants) before it proceeds. terminate() already
  * returns a promise, so the few milliseconds it now waits are invisible to callers (tinypool, piscina, tests).
  */
-export function patchWorkerTerminate(getController: () => WorkerController | null, timeoutMs: number): void {
-  const proto = Worker.prototype as Worker & { [PATCHED]?: boolean }
+export function patchWorkerTerminate(getController: () => WorkerController | null, timeoutMs: number, onTerminate: (threadId: number) => void): void {
+  // Node's own class: the patched Worker export (propagation.ts) inherits from it, as any subclass does.
+  const proto = OriginalWorker.prototype as Worker & { [PATCHED]?: boolean }
   if (proto[PATCHED]) return
   const original = proto.terminate as (this: Worker, ...a: unknown[]) => Promise<number>
   proto.terminate = function terminate(this: Worker, ...args: unknown[]) {
+    // From this instant the worker posts nothing more, as if it had stopped at once (terminating.ts).
+    markTerminating(this.threadId)
+    if (this.threadId > 0) onTerminate(this.threadId)
     const controller = getController()
     if (!controller || this.threadId < 0) return original.apply(this, args)
     return controller.terminate(this, () => original.apply(this, args), timeoutMs)

@@ -143,13 +143,22 @@ function indexChunk(profile: V8Profile, seq = 0): ChunkNodes {
   return { seq, byId, parentOf, profile }
 }
 
+/**
+ * The agent's pass-through wrappers of the user's own calls (Atomics.wait in idle.ts, the child_process and
+ * Worker patches in propagation.ts, lifecycle.ts and child-cpu.ts, postMessage in thread-table.ts): a sample
+ * under one of them belongs to the user's call that went through it, so classification looks past them.
+ */
+const PASS_THROUGH = new Set(['wait', 'spawn', 'patched', 'patchedExecSync', 'timedSpawn', 'Worker', 'postMessage'])
+const isPassThrough = (f: V8CallFrame): boolean => PASS_THROUGH.has(f.functionName) && isProfilerUrl(f.url)
+
 /** The kind of a sample whose leaf is `node`; `frames`: its stack, leaf first, without `(root)` (stackFrames). */
-export function classify(node: V8ProfileNode, frames: V8CallFrame[]): SampleKind {
+export function classify(node: V8ProfileNode, all: V8CallFrame[]): SampleKind {
   const name = node.callFrame.functionName
   if (name === '(idle)') return 'idle'
   if (name === '(garbage collector)') return 'gc'
   if (name === '(program)') return 'work'
   if (name === '(root)') return 'artefact'
+  const frames = all.some(isPassThrough) ? all.filter((f) => !isPassThrough(f)) : all
   // The innermost frame with a URL decides (native frames such as `dispatch` or `spawn` have none).
   const inner = frames.find((f) => f.url !== '')
   if (!inner) return 'work'

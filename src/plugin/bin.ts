@@ -24,7 +24,10 @@ async function main(argv: string[]): Promise<void> {
   if ((isSubcommand && !PROFILED_SUBCOMMANDS.has(sub!)) || argv.some((a) => PASSTHROUGH_FLAGS.has(a))) {
     return delegate(argv)
   }
-  process.env[PROFILE_ENV] = '1'
+  // Seen by a plugin in the user's config while vitest resolves it (its options then apply), and taken back out
+  // before any pool starts: vitest copies this process's env into every test's process.env.
+  const setProfileEnv = process.env[PROFILE_ENV] === undefined
+  if (setProfileEnv) process.env[PROFILE_ENV] = '1'
   const vitestNode = await import('vitest/node')
   const { createVitest, parseCLI } = vitestNode
   rejectUnknownFlags(vitestNode as unknown as { createCLI?: () => CacLike }, argv)
@@ -42,6 +45,7 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode ??= 1
     process.exit()
   }
+  if (setProfileEnv) delete process.env[PROFILE_ENV]
   const holder = ctx as unknown as Record<symbol, unknown>
   if (!holder[SESSION]) holder[SESSION] = ProfileSession.attach(ctx as never, resolveOptions(undefined), true)
   const filters = filter.map(String)

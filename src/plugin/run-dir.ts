@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { RUN_MANIFEST_FILE, SPOOL_VERSION, nowUs, type AgentConfig, type RunManifest } from '../spool/format.js'
 import type { ResolvedOptions } from './options.js'
 
@@ -14,6 +14,8 @@ export interface Run {
   runDir: string
   outputDir: string
   bootstrapPath: string
+  /** The setup file vitest runs for every test file (see writeSetupStub). */
+  setupPath: string
   manifest: RunManifest
 }
 
@@ -37,6 +39,9 @@ export function createRun(rootDir: string, options: ResolvedOptions, vitestVersi
     cpuReadIntervalMs: Math.min(100, options.flushInterval),
     sampler: 'inspector',
     rescueTimeoutMs: 1000,
+    serializeConcurrent: options.serializeConcurrent,
+    idlePauseMs: 1000,
+    sampleDelayMs: Number(process.env.VP_SAMPLE_DELAY ?? 0),
   }
   const manifest: RunManifest = {
     version: SPOOL_VERSION,
@@ -55,9 +60,28 @@ export function createRun(rootDir: string, options: ResolvedOptions, vitestVersi
   fs.writeFileSync(
     bootstrapPath,
     `// vitest-profiler: preload of run ${runId}. Inert once the run has ended.\n` +
-      `try { require(${JSON.stringify(agentPath())}).start(${JSON.stringify(config)}) } catch {}\n`,
+      `try { require(${JSON.stringify(agentPath())}).start(${JSON.stringify(config)}, __filename) } catch {}\n`,
   )
-  return { runId, runDir, outputDir, bootstrapPath, manifest }
+  const setupPath = writeSetupStub(bootstrapDir, runId)
+  return { runId, runDir, outputDir, bootstrapPath, setupPath, manifest }
+}
+
+/**
+ * The setup file of the run: a stub that calls installTestHooks() of the real module (dist/agent/setup.js).
+ * It lives here, outside node_modules, so that vitest sends it through Vite and its module runner, whose
+ * invalidation of setup files makes it run again for every test file, also with `isolate: false` and in vm
+ * workers that run several files. The real module, installed under node_modules, is imported natively and
+ * evaluated once per worker, so it must not register hooks at its top level (agent/setup.ts).
+ */
+function writeSetupStub(dir: string, runId: string): string {
+  const file = path.join(dir, `${runId}.setup.mjs`)
+  fs.writeFileSync(
+    file,
+    `// vitest-profiler: test hooks of run ${runId}, installed once per test file.\n` +
+      `import { installTestHooks } from ${JSON.stringify(pathToFileURL(setupFilePath()).href)}\n` +
+      `await installTestHooks()\n`,
+  )
+  return file
 }
 
 export function writeManifest(runDir: string, manifest: RunManifest): void {
@@ -92,7 +116,7 @@ function pruneRuns(outputDir: string, keep: number, currentRunId: string): void 
   try {
     for (const f of fs.readdirSync(bootstrapDir)) {
       const p = path.join(bootstrapDir, f)
-      const runId = f.replace(/\.cjs$/, '')
+      const runId = f.replace(/\.(cjs|setup\.mjs)$/, '')
       if (!fs.existsSync(path.join(runsDir, runId)) && Date.now() - fs.statSync(p).mtimeMs > DAY_MS) fs.rmSync(p, { force: true })
     }
   } catch {}

@@ -40,7 +40,7 @@ export class ProfileSession {
   }
 
   instrument(vitest: VitestLike): void {
-    for (const project of vitest.projects) instrumentConfig(project.config as InjectableConfig, this.run, this.options)
+    for (const project of vitest.projects) instrumentConfig(project.config as InjectableConfig, this.run)
   }
 
   end(): void {

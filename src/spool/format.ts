@@ -65,6 +65,15 @@ export interface AgentConfig {
   sampler: 'inspector'
   /** Milliseconds a parent waits for a worker to flush before it lets `terminate()` proceed anyway. */
   rescueTimeoutMs: number
+  /** Option serializeConcurrent: the setup file runs a file's `test.concurrent` tests one at a time. */
+  serializeConcurrent?: boolean
+  /** A thread idle this long (ms) stops sampling until it wakes (agent/idle.ts); 0: never. */
+  idlePauseMs: number
+  /**
+   * A new thread starts sampling this long (ms) after it starts (sooner when it opens a test window); until
+   * then its CPU is measured by its clock only. 0: at once. Written as a `sampling` event, on: false, at start.
+   */
+  sampleDelayMs?: number
 }
 
 /** Written by the main process: once at start (no `endedAt`), rewritten at the end. */
@@ -105,6 +114,13 @@ export type EndHow =
   | 'signal'
   /** The run ended while the thread was alive (vitest worker torn down after its last test): final flush. */
   | 'detached'
+  /** Never written by an agent: the thread ended before its agent was ready, so before any of its own code ran. */
+  | 'startup'
+  /**
+   * Never written by an agent: the reader's verdict on a thread that ended while its sampling was paused idle
+   * (agent/idle.ts), which had written everything it sampled at the pause.
+   */
+  | 'idle'
 
 interface EventBase {
   /** Monotonic microseconds. */
@@ -128,6 +144,8 @@ export interface StartEvent extends EventBase {
   sampler: AgentConfig['sampler']
   intervalUs: number
   cpuClock: CpuClockKind
+  /** This agent writes a `ready` event once installed (absent in spools of older agents). */
+  marksReady?: true
   /** True for the thread running vitest's test runner (it records windows). Set by a later `role` event. */
 }
 
@@ -178,9 +196,17 @@ export interface WindowEvent extends EventBase {
   cpuEnd: number
   /** True if another window of this thread overlapped this one (`test.concurrent`). */
   concurrent: boolean
-  /** vitest's state of the test when the window closed. */
+  /** vitest's state of this attempt when its window closed (a retry's window carries its own state). */
   state: 'pass' | 'fail' | 'skip' | 'unknown'
+  /** vitest's retryCount during this attempt (0 on the first; it does not restart for `repeats`). */
   retry: number
+  /**
+   * 1-based number of this run of the test in its file: every retry and repeat is a window of its own. Absent in
+   * spools written before it existed (read as retry + 1).
+   */
+  attempt?: number
+  /** The describe blocks around the test, outermost first (absent in older spools: `name` holds them). */
+  suite?: string[]
 }
 
 /** This thread created a worker thread or a child process. */
@@ -201,6 +227,64 @@ export interface ChildExitEvent extends EventBase {
   pid: number
   code: number | null
   signal: string | null
+  /**
+   * MICROSECONDS of on-CPU time of the child and the descendants it reaped, from the OS (agent/child-cpu.ts:
+   * what it added to this process's reaped-children CPU, Linux /proc), 10 ms resolution. null or absent: unknown
+   * (no /proc; older spools). Only used for children that ran no agent of their own (not Node).
+   */
+  cpu?: number | null
+}
+
+/**
+ * A reading of a live child process's CPU from the OS (Linux `/proc/<pid>/stat`, the child and the descendants
+ * it reaped), us since it was spawned, non-decreasing per pid; written only for children whose command is not
+ * Node, only when it grew. With the spawn (0) and the exit's `cpu`, it places the child's CPU in time.
+ */
+export interface ChildCpuEvent extends EventBase {
+  t: 'child-cpu'
+  pid: number
+  cpu: number
+}
+
+/**
+ * A synchronous spawn (spawnSync, execSync, execFileSync) returned or threw at `at`; it started at `start`.
+ * The calling thread was blocked in between (its own clock does not count the child). `cpu`: us of the child
+ * and its reaped descendants from the OS (null: unknown). `pid`: when Node gave it (spawnSync, or a failure).
+ */
+export interface SyncSpawnEvent extends EventBase {
+  t: 'spawn-sync'
+  start: number
+  command: string
+  pid?: number
+  code: number | null
+  signal: string | null
+  cpu: number | null
+}
+
+/**
+ * Sampling paused (`on: false`) because the thread sat idle (agent/idle.ts), or back on (`on: true`) when it
+ * woke. Between the two the thread was not sampled and spent (almost) no CPU. The chunk written at the pause
+ * holds everything sampled before it, so a thread that dies while paused has lost nothing.
+ */
+export interface SamplingEvent extends EventBase {
+  t: 'sampling'
+  on: boolean
+  /** CPU reading at that moment. */
+  cpu: number
+}
+
+/**
+ * The agent is fully installed in this thread; the thread's own code runs after this. A thread that ended
+ * before it (terminated or out of memory while the agent started) ran none of its code: it has nothing to lose.
+ */
+export interface ReadyEvent extends EventBase {
+  t: 'ready'
+}
+
+/** This thread called `terminate()` on one of its workers. */
+export interface TerminateEvent extends EventBase {
+  t: 'terminate'
+  threadId: number
 }
 
 export interface EndEvent extends EventBase {
@@ -217,6 +301,11 @@ export type SpoolEvent =
   | WindowEvent
   | SpawnEvent
   | ChildExitEvent
+  | ChildCpuEvent
+  | SyncSpawnEvent
+  | SamplingEvent
+  | ReadyEvent
+  | TerminateEvent
   | EndEvent
 
 /** A V8 CPU profile (DevTools protocol `Profiler.Profile`), as `Profiler.consoleProfileFinished` delivers it. */

@@ -10,15 +10,20 @@ import {
   RUN_MANIFEST_FILE,
   SPOOL_VERSION,
   THREADS_DIR,
+  type ChildCpuEvent,
   type ChildExitEvent,
   type ChunkEvent,
   type CpuEvent,
   type EndEvent,
   type RoleEvent,
   type RunManifest,
+  type ReadyEvent,
+  type SamplingEvent,
+  type TerminateEvent,
   type SpawnEvent,
   type SpoolEvent,
   type StartEvent,
+  type SyncSpawnEvent,
   type ThreadKey,
   type V8Profile,
   type WindowEvent,
@@ -43,6 +48,16 @@ export interface ThreadRecord {
   windows: WindowEvent[]
   spawns: SpawnEvent[]
   childExits: ChildExitEvent[]
+  /** OS CPU readings of live children that are not Node (agent/child-cpu.ts). */
+  childCpu: ChildCpuEvent[]
+  /** Synchronous spawns, with their OS CPU. */
+  syncSpawns: SyncSpawnEvent[]
+  /** Idle pauses of sampling and their ends, in order (agent/idle.ts). */
+  sampling: SamplingEvent[]
+  /** When the agent was fully installed (null: the thread ended during the agent's start). */
+  ready: ReadyEvent | null
+  /** Workers this thread called terminate() on. */
+  terminations: TerminateEvent[]
   end: EndEvent | null
   /** Notes on tolerated damage (torn last line), for the report. */
   problems: string[]
@@ -52,6 +67,8 @@ export interface RunData {
   runDir: string
   manifest: RunManifest
   threads: ThreadRecord[]
+  /** Thread folders whose events file is empty: the thread ended before its agent wrote anything. */
+  empty: ThreadKey[]
 }
 
 export function readRun(runDir: string): RunData {
@@ -63,8 +80,26 @@ export function readRun(runDir: string): RunData {
   } catch {
     // A run in which no thread started (nothing profiled yet) has no threads folder.
   }
-  const threads = keys.filter((k) => /^\d+-\d+$/.test(k)).map((k) => readThread(path.join(threadsDir, k), k))
-  return { runDir, manifest, threads }
+  const threads: ThreadRecord[] = []
+  const empty: ThreadKey[] = []
+  for (const key of keys.filter((k) => /^\d+-\d+$/.test(k))) {
+    const dir = path.join(threadsDir, key)
+    // A thread ended (terminated, out of memory) between creating its folder and writing its first event: it
+    // ran no user code under the agent and has nothing to read. One such folder must not cost the whole run its
+    // report (seen on a suite that terminates workers right after creating them).
+    if (isEmptyThread(dir)) empty.push(key)
+    else threads.push(readThread(dir, key))
+  }
+  return { runDir, manifest, threads, empty }
+}
+
+/** No events file yet, or an empty one: the thread died between creating its folder and its first event. */
+function isEmptyThread(dir: string): boolean {
+  try {
+    return fs.statSync(path.join(dir, EVENTS_FILE)).size === 0
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT'
+  }
 }
 
 export function readManifest(runDir: string): RunManifest {
@@ -100,6 +135,11 @@ const REQUIRED: Record<SpoolEvent['t'], string[]> = {
   window: ['testId', 'name', 'file', 'start', 'end', 'cpuStart', 'cpuEnd', 'concurrent'],
   spawn: ['kind'],
   'child-exit': ['pid'],
+  'child-cpu': ['pid', 'cpu'],
+  'spawn-sync': ['start', 'command'],
+  sampling: ['on', 'cpu'],
+  ready: [],
+  terminate: ['threadId'],
   end: ['how'],
 }
 
@@ -143,7 +183,7 @@ export function readThread(dir: string, key: ThreadKey): ThreadRecord {
   const start = events[0]
   if (!start || start.t !== 'start') throw new SpoolFormatError(`${file}:1: the first event must be 'start', got ${JSON.stringify(start?.t ?? 'nothing')}.`)
   if (start.v !== SPOOL_VERSION) throw new SpoolFormatError(`${file}:1: spool version ${start.v} is not supported; accepted: ${SPOOL_VERSION}.`)
-  const record: ThreadRecord = { key, dir, start, role: null, cpu: [], chunks: [], windows: [], spawns: [], childExits: [], end: null, problems }
+  const record: ThreadRecord = { key, dir, start, role: null, cpu: [], chunks: [], windows: [], spawns: [], childExits: [], childCpu: [], syncSpawns: [], sampling: [], ready: null, terminations: [], end: null, problems }
   let lastSeq = 0
   let lastCpu = -Infinity
   for (const e of events.slice(1)) {
@@ -173,6 +213,21 @@ export function readThread(dir: string, key: ThreadKey): ThreadRecord {
         break
       case 'child-exit':
         record.childExits.push(e)
+        break
+      case 'child-cpu':
+        record.childCpu.push(e)
+        break
+      case 'spawn-sync':
+        record.syncSpawns.push(e)
+        break
+      case 'sampling':
+        record.sampling.push(e)
+        break
+      case 'ready':
+        record.ready = e
+        break
+      case 'terminate':
+        record.terminations.push(e)
         break
       case 'end':
         record.end = e

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { quoteForNodeOptions } from '../../src/plugin/inject.js'
+import { quoteForNodeOptions } from '../../src/agent/propagation.js'
 import { repoRoot } from './run-fixture.js'
 
 // createRun resolves dist/agent/preload.cjs next to its own module: from src/ that is src/plugin/agent/...,

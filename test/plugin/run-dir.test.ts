@@ -8,7 +8,7 @@ import * as path from 'node:path'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { createRun, endRun } from '../../src/plugin/run-dir.js'
 import { resolveOptions } from '../../src/plugin/options.js'
-import { quoteForNodeOptions } from '../../src/plugin/inject.js'
+import { quoteForNodeOptions } from '../../src/agent/propagation.js'
 import { pointAtBuiltAgent, runNode } from '../helpers/agent-node.js'
 
 let root: string
