@@ -79,8 +79,8 @@ async function measure(variant) {
     const report = /reported in (\d+) ms/.exec(output)
     result.reportMs = report ? Number(report[1]) : null
     result.folderMb = duMb(path.join(fixture, '.vitest-profile'))
-    const seen = /threads\/processes seen: (\d+), profiles received: (\d+)(, died unflushed: \d+)?/.exec(output)
-    result.seen = seen ? `${seen[1]}/${seen[2]}${seen[3] ? ` (${seen[3].slice(2)})` : ''}` : '(no seen line)'
+    const seen = /threads\/processes seen: (\d+)[^,]*, profiles received: (\d+)(.*)/.exec(output)
+    result.seen = seen ? `${seen[1]}/${seen[2]}${seen[3] ? ` (${seen[3].slice(2).trim()})` : ''}` : '(no seen line)'
     result.extra = `  report ${result.reportMs ?? '?'} ms  folder ${result.folderMb.toFixed(1)} MB  seen/received ${result.seen}`
   }
   if (leftovers.length) result.extra += `  LEFT RUNNING: ${leftovers.join('; ')}`

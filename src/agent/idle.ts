@@ -50,13 +50,7 @@ function patchAtomicsWait(agent: ThreadAgent, pauseMs: number): void {
   atomics.wait = function wait(typedArray, index, value, timeout) {
     const limit = timeout === undefined ? Infinity : Number(timeout)
     // Short or invalid waits, and threads that cannot pause: exactly the original (it validates the arguments).
-    if (!(limit > pauseMs) || agent.isEnded || agent.isPaused) {
-      const result = original.call(Atomics, typedArray, index, value, timeout)
-      // A delayed start (thread-agent.ts) that fell due during the wait: this thread's own timer cannot run
-      // between pool tasks, so start here, as the thread wakes.
-      agent.startSamplingIfDue()
-      return result
-    }
+    if (!(limit > pauseMs) || agent.isEnded || agent.isPaused) return original.call(Atomics, typedArray, index, value, timeout)
     const started = performance.now()
     const first = original.call(Atomics, typedArray, index, value, pauseMs)
     if (first !== 'timed-out') return first

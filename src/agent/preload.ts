@@ -12,7 +12,7 @@ import { WorkerController, patchWorkerTerminate } from './worker-control.js'
 import { installLifecycleHooks, trackChildren } from './lifecycle.js'
 import { startWatchdog } from './watchdog.js'
 import { installPropagation, takeInheritance } from './propagation.js'
-import { installTerminationGate, needsHeartbeat } from './thread-table.js'
+import { installTerminationGate, markReady, needsFlush, needsHeartbeat } from './thread-table.js'
 import { installIdlePause } from './idle.js'
 import { AGENT_GLOBAL, agentSlot } from './global.js'
 import { debug } from './debug.js'
@@ -141,8 +141,6 @@ export function start(config: AgentConfig, bootstrapPath?: string): AgentApi | n
     closeWindow: (open, info) => agent.closeWindow(open, info),
     markRole(pool, project) {
       agent.append({ t: 'role', at: nowUs(), role: 'vitest-worker', ...(pool ? { pool } : {}), ...(project ? { project } : {}) })
-      // A test thread samples from now on, whatever the delay for other threads.
-      agent.startSampling()
     },
     async flushAll(reason) {
       agent.flush(reason)
@@ -150,7 +148,10 @@ export function start(config: AgentConfig, bootstrapPath?: string): AgentApi | n
       // vitest tears the worker down without running any of our code (threads pool: terminate() from an
       // unprofiled main process), so that chunk is their last one, and the reader counts it as their final
       // flush rather than reporting them as died unflushed.
-      if (controller) await controller.callAll('flush', [reason], config.rescueTimeoutMs)
+      // Only this thread's own live workers (each flushes its own), and none paused idle (nothing to write):
+      // with isolate: false a suite's leftover pools pile up, and flushing hundreds of idle workers at every
+      // file end made our setup hook time out (tinypool's suite, 10 s).
+      if (controller) await controller.callWhere('flush', [reason], config.rescueTimeoutMs, (tid) => tid === null || needsFlush(tid, threadId))
     },
     rescue(target) {
       const mine = target === -1 || target === threadId || agent.ancestors.some((k) => inMyProcess(k) && k.endsWith(`-${target}`))
@@ -201,6 +202,7 @@ export function start(config: AgentConfig, bootstrapPath?: string): AgentApi | n
   g[slot] = api
   // From here on the thread's own code runs: a thread that ended before this ran none of it.
   agent.append({ t: 'ready', at: nowUs() })
+  markReady()
   // Busy descendants cannot run their own timer: their heartbeat (clock reading, flush when due) comes from here,
   // on this thread's own timer, through the inspector (the controller's queue keeps this away from terminations).
   // Only workers whose own timer does not run (busy in synchronous code, or waiting in Atomics.wait before their

@@ -19,8 +19,7 @@ import type { V8Profile } from '../spool/format.js'
 
 export interface Sampler {
   readonly name: 'inspector'
-  /** `suspended`: ready, but sampling only from the first `resume()` (a delayed start, see thread-agent.ts). */
-  start(suspended?: boolean): void
+  start(): void
   /**
    * Starts the next profile, then ends the running one(s); returns what ended, oldest first. Usually one.
    * Sampling continues without a gap.
@@ -70,10 +69,9 @@ export class InspectorSampler implements Sampler {
     postSync(this.session, 'Profiler.setSamplingInterval', { interval: intervalUs })
   }
 
-  start(suspended = false): void {
+  start(): void {
     if (this.stopped || this.running.length) return
-    if (suspended) this.paused = true
-    else this.begin()
+    this.begin()
   }
 
   get suspended(): boolean {

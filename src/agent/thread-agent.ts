@@ -3,7 +3,7 @@
  * lifecycle events and (for vitest's test threads) test windows. One instance per thread, created by start().
  */
 import { isMainThread, threadId } from 'node:worker_threads'
-import { setInterval as realSetInterval, clearInterval as realClearInterval, setTimeout as realSetTimeout } from 'node:timers'
+import { setInterval as realSetInterval, clearInterval as realClearInterval } from 'node:timers'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { ThreadSpoolWriter } from '../spool/writer.js'
@@ -86,35 +86,12 @@ export class ThreadAgent {
     })
     // After the start event: a thread terminated while V8 creates its profiler (7-35 ms) is still on record.
     this.sampler = new InspectorSampler(config.intervalUs)
-    // A delayed start: starting V8's sampler costs a new thread 17-25 ms (measured on Node 20: V8 logs every
-    // code object it has), which a short-lived pool worker (isolateWorkers, recycling) pays for a handful of
-    // samples that could never be conclusive. Its CPU is still measured by its clock from the first moment.
-    const delayMs = config.sampleDelayMs ?? 0
-    this.sampler.start(delayMs > 0)
+    this.sampler.start()
     this.lastFlushUs = nowUs()
     const cpu = this.cpu.read()
     this.append({ t: 'cpu', at: this.lastFlushUs, cpu })
-    if (delayMs > 0) {
-      this.startDueUs = this.lastFlushUs + delayMs * 1000
-      this.append({ t: 'sampling', at: this.lastFlushUs, on: false, cpu })
-      realSetTimeout(() => this.startSampling(), delayMs).unref()
-    }
     this.idleRef = { at: this.lastFlushUs, cpu }
     this.startTimer()
-  }
-
-  /** When a delayed start is due (us); null once sampling has started. */
-  private startDueUs: number | null = null
-
-  startSamplingIfDue(): void {
-    if (this.startDueUs !== null && nowUs() >= this.startDueUs) this.startSampling()
-  }
-
-  /** Starts a delayed sampler now (its timer, a heartbeat from a busy thread's parent, or a test window). */
-  startSampling(): void {
-    if (this.startDueUs === null) return
-    this.startDueUs = null
-    this.resume()
   }
 
   private startTimer(): void {
@@ -158,7 +135,7 @@ export class ThreadAgent {
 
   /** Sampling back on, synchronously, before the code that woke the thread goes on. */
   resume(): void {
-    if (this.ended || !this.sampler.suspended || this.startDueUs !== null) return
+    if (this.ended || !this.sampler.suspended) return
     this.sampler.resume()
     setPaused(false)
     const at = nowUs()
@@ -207,7 +184,7 @@ export class ThreadAgent {
 
   /** Pauses a thread whose own clock moved by less than IDLE_CPU_SHARE of the time for idlePauseMs. */
   private checkIdle(): void {
-    if (this.ended || this.sampler.suspended || this.startDueUs !== null || !PER_THREAD_CLOCKS.has(this.cpu.kind)) return
+    if (this.ended || this.sampler.suspended || !PER_THREAD_CLOCKS.has(this.cpu.kind)) return
     const at = nowUs()
     const cpu = this.cpu.read()
     if (cpu - this.idleRef.cpu > (at - this.idleRef.at) * IDLE_CPU_SHARE || this.openWindowIds.size > 0) {
@@ -229,7 +206,6 @@ export class ThreadAgent {
   heartbeat(flushAfterMs = this.config.flushIntervalMs): void {
     if (this.ended) return
     const at = nowUs()
-    this.startSamplingIfDue()
     if (at - this.lastCpuReadUs >= (this.config.cpuReadIntervalMs * 1000) / 2) {
       this.lastCpuReadUs = at
       this.append({ t: 'cpu', at, cpu: this.cpu.read() })
@@ -307,7 +283,6 @@ export class ThreadAgent {
   // ---- test windows (called by the setup file in vitest's test threads) ----
 
   openWindow(): { id: number; start: number; cpuStart: number } {
-    this.startSampling()
     this.resume()
     const id = ++this.windowSeq
     if (this.openWindowIds.size > 0) {

@@ -33,8 +33,9 @@ const enum Col {
   Beat = 2,
   Paused = 3,
   Parent = 4,
+  Ready = 5,
 }
-const COLUMNS = 5
+const COLUMNS = 6
 /** Slot 0 of the buffer's tail holds the base time; columns start after it. */
 const HEADER = 2
 
@@ -72,9 +73,25 @@ export function registerThread(): void {
   // Its creator may have claimed the slot already (setParent): keep its parent entry then.
   if (!owns(t, threadId)) Atomics.store(t, at(Col.Parent, threadId), 0)
   Atomics.store(t, at(Col.Terminating, threadId), 0)
+  Atomics.store(t, at(Col.Ready, threadId), 0)
   Atomics.store(t, at(Col.Paused, threadId), 0)
   Atomics.store(t, at(Col.Beat, threadId), nowMs())
   Atomics.store(t, at(Col.Owner, threadId), threadId)
+}
+
+/** The calling worker's agent is installed: its own code runs from now on. */
+export function markReady(): void {
+  if (!isMainThread) Atomics.store(get(), at(Col.Ready, threadId), 1)
+}
+
+/**
+ * False while a worker's agent has not finished starting: it has run none of its own code and holds no
+ * samples, so its terminate() needs no rescue (a rescue would wait for it to attach: 16 workers terminated
+ * right after creation took up to 250 ms each, one after another).
+ */
+export function isReady(workerThreadId: number): boolean {
+  const t = get()
+  return !owns(t, workerThreadId) || Atomics.load(t, at(Col.Ready, workerThreadId)) === 1
 }
 
 /** Called by the creating thread as it creates a worker (before the worker's own agent can run). */
@@ -82,6 +99,7 @@ export function setParent(workerThreadId: number, parentThreadId: number): void 
   const t = get()
   if (workerThreadId <= 0) return
   Atomics.store(t, at(Col.Parent, workerThreadId), parentThreadId + 1)
+  Atomics.store(t, at(Col.Ready, workerThreadId), 0)
   Atomics.store(t, at(Col.Owner, workerThreadId), workerThreadId)
 }
 
@@ -118,6 +136,15 @@ export function needsHeartbeat(workerThreadId: number, staleMs: number, fromThre
   if (parent >= 0 && parent !== fromThreadId) return false
   if (Atomics.load(t, at(Col.Paused, workerThreadId)) === 1) return false
   return nowMs() - Atomics.load(t, at(Col.Beat, workerThreadId)) > staleMs
+}
+
+/** Whether `fromThreadId`'s file-end flush should reach this worker: its own child, alive, not paused idle. */
+export function needsFlush(workerThreadId: number, fromThreadId: number): boolean {
+  const t = get()
+  if (!owns(t, workerThreadId)) return true
+  if (!mayCall(workerThreadId) || Atomics.load(t, at(Col.Paused, workerThreadId)) === 1) return false
+  const parent = Atomics.load(t, at(Col.Parent, workerThreadId)) - 1
+  return parent < 0 || parent === fromThreadId
 }
 
 /** False once anyone asked for this worker's termination: nothing of ours may be in flight there then. */

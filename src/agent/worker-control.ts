@@ -26,7 +26,7 @@
 import { Session } from 'node:inspector'
 import { isMainThread, type Worker } from 'node:worker_threads'
 import { OriginalWorker } from './propagation.js'
-import { markTerminating, mayCall } from './thread-table.js'
+import { isReady, markTerminating, mayCall } from './thread-table.js'
 import { AGENT_GLOBAL } from './global.js'
 import { debug } from './debug.js'
 import { WATCHDOG_NAME } from './watchdog.js'
@@ -238,7 +238,7 @@ export function patchWorkerTerminate(getController: () => WorkerController | nul
     markTerminating(this.threadId)
     if (this.threadId > 0) onTerminate(this.threadId)
     const controller = getController()
-    if (!controller || this.threadId < 0) return original.apply(this, args)
+    if (!controller || this.threadId < 0 || !isReady(this.threadId)) return original.apply(this, args)
     return controller.terminate(this, () => original.apply(this, args), timeoutMs)
   } as Worker['terminate']
   proto[PATCHED] = true

@@ -4,7 +4,7 @@
  */
 import type { RunData } from '../spool/reader.js'
 import type { ThreadKey } from '../spool/format.js'
-import type { NativeProcess, ThreadEnding } from './threads.js'
+import { threadCounts, type NativeProcess, type ThreadEnding } from './threads.js'
 import { nativeByBucket } from './native.js'
 import { attributeRun, type Attribution, type AttributionOptions } from './pipeline.js'
 import { byCodeUnits } from './compare.js'
@@ -63,6 +63,8 @@ export interface RunSummary {
   notNode: number
   native: NativeProcess[]
   profilesReceived: number
+  /** Of threadsSeen: ended before any of their own code ran (threads.ts threadCounts). */
+  endedBeforeRunning: number
   hotLines: LineSummary[]
   attribution: Attribution
 }
@@ -118,14 +120,16 @@ export function summarizeAttribution(a: Attribution, topLines = 5): RunSummary {
       lines.set(l.key, e)
     }
   }
+  const counts = threadCounts(a.tree)
   return {
     runDir: a.run.runDir,
     tests,
     threads,
-    threadsSeen: a.tree.nodes.size + a.tree.missing.length + a.tree.native.length,
+    threadsSeen: counts.seen,
     notNode: a.tree.native.length,
     native: a.tree.native,
-    profilesReceived: threads.filter((t) => t.samples > 0).length,
+    profilesReceived: counts.received,
+    endedBeforeRunning: counts.endedBeforeRunning,
     hotLines: [...lines.values()].sort((x, y) => y.cpuUs - x.cpuUs).slice(0, topLines),
     attribution: a,
   }

@@ -180,3 +180,20 @@ function looksLikeNode(command: string | undefined): boolean {
   const bin = command.split(' ')[0] ?? ''
   return /(^|[\\/])node(\.exe)?$/.test(bin) || bin === process.execPath
 }
+
+/**
+ * The run's completeness record. seen: every thread and process known to have existed (spool folders, the
+ * spawn records of those that left none, processes that are not Node). received: threads whose spool was read
+ * and that ran code under the agent (a thread with no samples still counts: paused idle, or too short-lived
+ * to sample, its CPU clock is there). endedBeforeRunning: threads that ended while their agent was starting,
+ * or that were terminated before it could start, so before any of their own code ran: nothing of them is lost.
+ */
+export function threadCounts(tree: ThreadTree): { seen: number; received: number; endedBeforeRunning: number } {
+  const nodes = [...tree.nodes.values()]
+  const startup = nodes.filter((n) => n.ending.status === 'flushed' && n.ending.how === 'startup').length
+  return {
+    seen: tree.nodes.size + tree.missing.length + tree.native.length + tree.neverRan.length,
+    received: nodes.length - startup,
+    endedBeforeRunning: startup + tree.neverRan.length,
+  }
+}

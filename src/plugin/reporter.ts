@@ -15,6 +15,10 @@ import type { RawSourceMap } from '../attribution/source-maps.js'
 import { produceReports } from '../report/index.js'
 import { debug } from '../agent/debug.js'
 import { nowUs } from '../spool/format.js'
+import { settleChildren } from './settle.js'
+
+/** The longest the report waits for test processes still writing their final flush (settle.ts). */
+const SETTLE_MS = 1000
 
 interface ModuleGraphLike {
   getModuleById(id: string): { transformResult?: { map?: unknown } | null } | undefined
@@ -52,6 +56,7 @@ export class ProfileReporter {
     try {
       if (!this.vitest.config.watch) this.session.end()
       const runDir = this.session.run.runDir
+      const settledMs = await settleChildren(runDir, SETTLE_MS)
       const run = readRun(runDir)
       const capturedMaps = { ...loadCapturedMaps(runDir), ...captureMaps(this.vitest, run) }
       try {
@@ -84,7 +89,7 @@ export class ProfileReporter {
       const now = performance.now()
       debug(
         'reporter',
-        `read, attributed and reported in ${(now - started).toFixed(0)} ms (read and maps ${readMs.toFixed(0)}, ` +
+        `read, attributed and reported in ${(now - started).toFixed(0)} ms (waiting for finishing children ${settledMs.toFixed(0)}, read and maps ${readMs.toFixed(0)}, ` +
           `attribution ${(attributedAt - started - readMs).toFixed(0)}, reports ${(now - attributedAt).toFixed(0)})`,
       )
     } catch (err) {

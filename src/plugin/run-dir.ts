@@ -41,7 +41,6 @@ export function createRun(rootDir: string, options: ResolvedOptions, vitestVersi
     rescueTimeoutMs: 1000,
     serializeConcurrent: options.serializeConcurrent,
     idlePauseMs: 1000,
-    sampleDelayMs: Number(process.env.VP_SAMPLE_DELAY ?? 0),
   }
   const manifest: RunManifest = {
     version: SPOOL_VERSION,

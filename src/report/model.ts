@@ -7,7 +7,7 @@ import type { Figure } from '../attribution/stats.js'
 import type { LineStat } from '../attribution/tally.js'
 import { attemptOf, fullTestName, testPath } from '../attribution/windows.js'
 import { attributable, nativeByBucket, nativeLabel, type NativeShare } from '../attribution/native.js'
-import type { NativeProcess } from '../attribution/threads.js'
+import { threadCounts, type NativeProcess } from '../attribution/threads.js'
 import { REPORT_SCHEMA, REPORT_VERSION, type JsonBucket, type JsonLine, type JsonNativeProcess, type JsonReport, type JsonShare } from './schema.js'
 
 export interface ModelOptions {
@@ -29,8 +29,6 @@ export function buildReport(a: Attribution, options: ModelOptions = {}): JsonRep
   }
   const clockless = a.threads.filter((t) => !t.timeline.hasClock && t.samples.length)
   if (clockless.length) notes.push(`no CPU clock in ${clockless.map((t) => t.key).join(', ')}: their CPU is estimated from on-CPU sample time`)
-  const unflushed = a.threads.filter((t) => t.node.ending.status === 'unflushed')
-  if (unflushed.length) notes.push(`died without flushing: ${unflushed.map((t) => t.key).join(', ')} (their last unflushed samples are lost)`)
   if (a.tests.some((t) => t.ref.kind === 'test' && t.ref.window.sharedWith.length)) {
     notes.push('concurrent tests (test.concurrent) overlap: samples inside overlapping windows are counted in each of them (shared)')
   }
@@ -56,8 +54,9 @@ export function buildReport(a: Attribution, options: ModelOptions = {}): JsonRep
       endedAt: m.endedAt ?? null,
     },
     model: { minSamples: a.options.minSamples, confidence: 0.95, interval: 'wilson-score, kish-effective-n', expandLibraries: a.options.expandLibraries },
-    threadsSeen: a.tree.nodes.size + a.tree.missing.length + a.tree.native.length,
-    profilesReceived: a.threads.filter((t) => t.samples.length > 0).length,
+    threadsSeen: threadCounts(a.tree).seen,
+    profilesReceived: threadCounts(a.tree).received,
+    endedBeforeRunning: threadCounts(a.tree).endedBeforeRunning,
     threads: a.threads.map((t) => ({
       key: t.key,
       kind: t.node.kind,
@@ -184,7 +183,7 @@ function line(a: Attribution, l: LineStat, functionTotalUs: number | null, scale
     package: l.group,
     level: l.level,
     function: l.functionName,
-    source: source === null ? null : source.trim(),
+    source: source === null ? null : clipSource(source.trim()),
     cpuUs: round(l.cpuUs),
     mainUs: round(l.mainUs),
     workersUs: round(l.workersUs),
@@ -197,4 +196,13 @@ const scaled = (f: Figure, k: number): JsonShare => share(k === 1 ? f : { ...f, 
 
 export function share(f: Figure): JsonShare {
   return { value: f.inconclusive ? null : round4(f.share), low: round4(f.low), high: round4(f.high), samples: round4(f.samples), inconclusive: f.inconclusive }
+}
+
+/**
+ * A line's text, for a reader: at most SOURCE_MAX characters. A minified bundle's "line" can be the whole
+ * file (549 KB in one real suite), repeated for every test that ran it: report.json grew to 38 MB for 35 tests.
+ */
+const SOURCE_MAX = 240
+function clipSource(text: string): string {
+  return text.length <= SOURCE_MAX ? text : `${text.slice(0, SOURCE_MAX - 1)}…`
 }

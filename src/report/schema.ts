@@ -39,6 +39,11 @@ export interface JsonReport {
   /** Every thread and process known to have run: profiled ones, `missing` ones and `native` ones. */
   threadsSeen: number
   profilesReceived: number
+  /**
+   * Of threadsSeen: threads that ended while the agent was starting in them, or were terminated before it
+   * could, so before any of their own code ran (nothing of them to lose). Not in profilesReceived.
+   */
+  endedBeforeRunning: number
   threads: JsonThread[]
   /**
    * Child processes that are not Node (esbuild, sh, ...): no agent ran in them, so they have no samples, no

@@ -110,7 +110,8 @@ export function formatTerminal(report: JsonReport, ctx: Pick<RenderContext, 'col
   push()
   const unflushed = report.threads.filter((t) => t.ending.status === 'unflushed')
   // Never cut: these lines are the run's completeness record (and tests match them whole).
-  out.push(`  threads/processes seen: ${report.threadsSeen}${notNodeNote(report)}, profiles received: ${report.profilesReceived}` + (unflushed.length ? c.red(`, died unflushed: ${unflushed.length}`) : ''))
+  const beforeCode = report.endedBeforeRunning ? `, ended before running any code: ${report.endedBeforeRunning}` : ''
+  out.push(`  threads/processes seen: ${report.threadsSeen}${notNodeNote(report)}, profiles received: ${report.profilesReceived}${beforeCode}` + (unflushed.length ? c.red(`, died unflushed: ${unflushed.length}`) : ''))
   for (const t of unflushed) {
     if (t.ending.status !== 'unflushed') continue
     const lost =

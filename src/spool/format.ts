@@ -69,11 +69,6 @@ export interface AgentConfig {
   serializeConcurrent?: boolean
   /** A thread idle this long (ms) stops sampling until it wakes (agent/idle.ts); 0: never. */
   idlePauseMs: number
-  /**
-   * A new thread starts sampling this long (ms) after it starts (sooner when it opens a test window); until
-   * then its CPU is measured by its clock only. 0: at once. Written as a `sampling` event, on: false, at start.
-   */
-  sampleDelayMs?: number
 }
 
 /** Written by the main process: once at start (no `endedAt`), rewritten at the end. */

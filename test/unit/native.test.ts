@@ -105,7 +105,7 @@ describe('the report', () => {
   test('report.json: seen counts them; each says it has no lines; a test carries its part', () => {
     expect(report.threadsSeen).toBe(9)
     // 2: the recording kept only the final and file-end chunks, and esbuild's worker thread has none of those.
-    expect(report.profilesReceived).toBe(2)
+    expect(report.profilesReceived).toBe(3)
     expect(report.native.map((p) => p.cpuSource).sort()).toEqual(['node-children', 'os', 'os', 'os', 'os', 'os'])
     expect(report.native.every((p) => p.hasLines === false)).toBe(true)
     const t = report.tests.find((b) => b.name === 'async spawn of sh')!
@@ -120,7 +120,7 @@ describe('the report', () => {
 
   test('the terminal: the count in words, and a row with CPU and no lines', () => {
     const text = formatTerminal(report, { color: false, width: 160, topLines: 5, files: [] })
-    expect(text).toContain('threads/processes seen: 9 (6 not Node: CPU from the OS, no lines; 1 started Node, counted there), profiles received: 2')
+    expect(text).toContain('threads/processes seen: 9 (6 not Node: CPU from the OS, no lines; 1 started Node, counted there), profiles received: 3')
     expect(text).toMatch(/\n\s+\d+\.\d%\s+260ms\s+-\s+0\/100\s+\(not Node\) sh -c i=0; while .* \(CPU from the OS, no lines\)\n/)
     expect(text).toMatch(/\(not Node\) esbuild --service=0\.28\.2 --ping \(CPU from the OS, no lines\)/)
   })
