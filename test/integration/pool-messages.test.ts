@@ -12,6 +12,7 @@ test('a pool that terminates a misbehaving worker gets no message from it afterw
     const profiled = await runFixture('pool-messages')
     expect(profiled.output).not.toContain('Unexpected message from Worker')
     expect(profiled.code, profiled.output).toBe(0)
-    expect(profiled.summary!.threadsSeen).toBe(profiled.summary!.profilesReceived)
+    // tinypool replaces the removed worker, and destroy() may end the new one while our agent starts in it.
+    expect(profiled.summary!.threadsSeen).toBe(profiled.summary!.profilesReceived + profiled.summary!.endedBeforeRunning)
   }
 })
