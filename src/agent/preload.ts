@@ -15,7 +15,8 @@ import { installPropagation, takeInheritance } from './propagation.js'
 import { installTerminationGate, markReady, needsFlush, needsHeartbeat } from './thread-table.js'
 import { installIdlePause } from './idle.js'
 import { AGENT_GLOBAL, agentSlot } from './global.js'
-import { debug } from './debug.js'
+import { debug, setDebugFile } from './debug.js'
+import * as path from 'node:path'
 
 /** What the setup file and parent rescues call on a thread's agent (through globalThis[Symbol.for(...)]). */
 export interface AgentApi {
@@ -76,6 +77,7 @@ export function start(config: AgentConfig, bootstrapPath?: string): AgentApi | n
   const startedAt = performance.now()
   // First of all, and even if the agent stays inert: this thread's env must be exactly what its creator passed.
   const ancestors = takeInheritance()
+  setDebugFile(path.join(config.runDir, 'debug.log'))
   const g = agentSlot() as Record<symbol, AgentApi | null | undefined>
   const slot = Symbol.for(AGENT_GLOBAL)
   if (g[slot] !== undefined) return g[slot] ?? null

@@ -10,6 +10,7 @@
  *   runs/<runId>/threads/<key>/      one folder per thread, `<key>` = ThreadKey = `${pid}-${threadId}`
  *       events.ndjson                append-only, one SpoolEvent per line (JSON), in the order they happened
  *       chunk-000001.cpuprofile      one V8 CPU profile per flush, exactly as the inspector returned it
+ *   runs/<runId>/debug.log           the agents' debug lines, only with DEBUG=vitest-profiler:<scope> (agent/debug.ts)
  *   runs/<runId>/sourcemaps.json     written by the main process at the end of a test run: the maps of the modules
  *                                    vitest transformed, keyed by the URL V8 reported (attribution/io.ts)
  *   report/                          the reports of the latest run (src/report/), not part of the spool
