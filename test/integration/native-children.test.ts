@@ -52,7 +52,10 @@ test.runIf(linux)('native children: counted, their OS CPU on the test that spawn
   close(test('esbuild buildSync (a worker thread and its service process)').cpuNativeUs, truth('esbuild-sync'), 'esbuild buildSync')
   // The shell's own CPU is in the Node child's, which its own clocks count: nothing twice.
   const viaSh = test('node started by sh')
-  expect(viaSh.cpuNativeUs).toBe(0)
+  // Counted twice it would be the Node child's whole CPU (> 100 ms: the shell's reaped-children CPU holds it).
+  // What may land here is another native process still alive in that window (esbuild's service process of an
+  // earlier test: 5 ms seen on vitest 5 / Node 24).
+  expect(viaSh.cpuNativeUs).toBeLessThan(30_000)
   expect(viaSh.cpuWorkersUs, 'the Node child by its own clocks').toBeGreaterThan(100_000)
   const wrapper = s.native.find((p) => p.wraps.length)!
   expect(wrapper.command).toMatch(/^sh -c .*burn\.mjs/)
