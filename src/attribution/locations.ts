@@ -15,9 +15,14 @@ import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { V8ProfileNode } from '../spool/format.js'
 import type { SourceMaps } from './source-maps.js'
-import { callFrameKey, isProfilerUrl } from './samples.js'
+import { callFrameKey, isProfilerUrl, type ThreadCode } from './samples.js'
 
-export type LineLevel = 'line' | 'function'
+/**
+ * 'line': a source line. 'function': only the function is known (the map cannot split the generated line, or
+ * native code). 'none': V8 gave no line for these samples (see below); `line` is then the function's
+ * declaration, which must never be shown as the line that ran.
+ */
+export type LineLevel = 'line' | 'function' | 'none'
 
 export interface Frame {
   /** Function name ('(anonymous)' for an unnamed one; '(garbage collector)', '(program)' as V8 names them). */
@@ -46,6 +51,11 @@ export interface SelfLine {
   fraction: number
   /** 'function': the map cannot place this generated line on one original line; attributed to the function. */
   level: LineLevel
+  /**
+   * The function this line really ran in, when it is not the node's own: V8 put a callee that TurboFan inlined
+   * into the node's function on that node, with the callee's line (see compute()).
+   */
+  inlined?: Frame
 }
 
 export interface LocatedNode {
@@ -60,15 +70,18 @@ export class Locator {
   private readonly groups = new Map<string, string | null>()
   /** Scripts where at least one line could only be placed at function level (for the report's notes). */
   readonly functionLevelScripts = new Set<string>()
+  /** Functions with samples for which V8 gave no line of their own (for the report's notes), by function key. */
+  readonly noLineFunctions = new Map<string, Frame>()
 
   constructor(
     private readonly maps: SourceMaps,
     private readonly rootDir: string,
   ) {}
 
-  locate(node: V8ProfileNode): LocatedNode {
+  /** `code`: the node's thread's functions (its chunk's `code`), to place lines of inlined callees. */
+  locate(node: V8ProfileNode, code?: ThreadCode): LocatedNode {
     let hit = this.cache.get(node)
-    if (!hit) this.cache.set(node, (hit = this.compute(node)))
+    if (!hit) this.cache.set(node, (hit = this.compute(node, code)))
     return hit
   }
 
@@ -101,31 +114,65 @@ export class Locator {
     return frame
   }
 
-  private compute(node: V8ProfileNode): LocatedNode {
+  /**
+   * Where V8's lines for a node can be wrong, measured on Node 20 and 24 (fixtures/hot-loop-lines):
+   * - Inlining: when TurboFan has inlined a callee (a pool's task function into the pool's message handler),
+   *   V8 charges a sample in the inlined code to the OUTER function's node, with the callee's line, which belongs
+   *   to the callee's script: tinypool's worker.js handler got `{ line: 5 }` (the task's loop in f.mjs, line 5)
+   *   for 70% of the loop's samples. A line before the node's own declaration cannot be the node's own. It is
+   *   placed on the one callee of the function (in the thread's call tree, a few calls deep) whose own nodes
+   *   ticked on that very line; with no such callee or several, the samples have no line from V8 ('none').
+   *   (A callee's line after the caller's declaration looks like the caller's own and is not caught.)
+   * - No line at all: a node with samples and no positionTicks (samples of code V8's code map does not know, such
+   *   as a loop optimized by OSR before the current CpuProfiler started, land on the CALLER with no line; seen on
+   *   module code). Its samples are 'none' on the function, never on the function's declaration line.
+   */
+  private compute(node: V8ProfileNode, code?: ThreadCode): LocatedNode {
     const cf = node.callFrame
     const frame = this.frame(cf)
     if (!cf.url) return { frame, selfLines: [{ url: '', file: '', group: frame.group, line: null, fraction: 1, level: 'function' }] }
     const url = frame.url
     const ticks = node.positionTicks?.length ? node.positionTicks : null
-    if (!ticks) return { frame, selfLines: [this.functionLine(frame, 1)] }
+    if (!ticks) {
+      if ((node.hitCount ?? 0) > 0 && !this.isProfilerScript(cf.url)) return { frame, selfLines: [this.noLine(frame, 1)] }
+      return { frame, selfLines: [this.functionLine(frame, 1)] }
+    }
     const total = ticks.reduce((s, t) => s + t.ticks, 0)
     const byKey = new Map<string, SelfLine>()
+    const declLine = cf.lineNumber >= 0 ? cf.lineNumber + 1 : 0
     for (const t of ticks) {
       const fraction = total > 0 ? t.ticks / total : 1 / ticks.length
       let line: SelfLine
-      const m = this.isProfilerScript(cf.url) ? ({ kind: 'unmapped' } as const) : this.maps.mapLine(cf.url, t.line)
-      if (m.kind === 'unmapped') line = { url, file: frame.file, group: frame.group, line: t.line, fraction, level: 'line' }
-      else if (m.kind === 'exact') line = { url: m.to.url, file: this.display(m.to.url), group: this.cachedGroup(m.to.url), line: m.to.line, fraction, level: 'line' }
-      else {
-        this.functionLevelScripts.add(cf.url)
-        line = this.functionLine(frame, fraction)
-      }
-      const key = `${line.url}:${line.line}:${line.level}`
+      if (t.line < declLine && !this.isProfilerScript(cf.url)) {
+        const callee = code ? inlinedCallee(code, callFrameKey(cf), t.line) : null
+        line = callee ? this.lineIn(callee, t.line, fraction, this.frame(callee)) : this.noLine(frame, fraction)
+      } else line = this.lineIn(cf, t.line, fraction)
+      const key = `${line.url}:${line.line}:${line.level}:${line.inlined ? callFrameKey(cf) : ''}`
       const prev = byKey.get(key)
       if (prev) prev.fraction += fraction
       else byKey.set(key, line)
     }
     return { frame, selfLines: [...byKey.values()] }
+  }
+
+  /** Line `line` (1-based, generated) of the function of call frame `cf`, mapped. */
+  private lineIn(cf: V8ProfileNode['callFrame'], lineNo: number, fraction: number, inlined?: Frame): SelfLine {
+    const frame = this.frame(cf)
+    const m = this.isProfilerScript(cf.url) ? ({ kind: 'unmapped' } as const) : this.maps.mapLine(cf.url, lineNo)
+    let line: SelfLine
+    if (m.kind === 'unmapped') line = { url: frame.url, file: frame.file, group: frame.group, line: lineNo, fraction, level: 'line' }
+    else if (m.kind === 'exact') line = { url: m.to.url, file: this.display(m.to.url), group: this.cachedGroup(m.to.url), line: m.to.line, fraction, level: 'line' }
+    else {
+      this.functionLevelScripts.add(cf.url)
+      line = this.functionLine(frame, fraction)
+    }
+    if (inlined) line.inlined = inlined
+    return line
+  }
+
+  private noLine(frame: Frame, fraction: number): SelfLine {
+    this.noLineFunctions.set(`${frame.url}:${frame.line}:${frame.functionName}`, frame)
+    return { url: frame.url, file: frame.file, group: frame.group, line: frame.line, fraction, level: 'none' }
   }
 
   private functionLine(frame: Frame, fraction: number): SelfLine {
@@ -160,6 +207,35 @@ export class Locator {
     const rel = path.relative(this.rootDir, abs)
     return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : abs
   }
+}
+
+/** How many calls deep a callee inlined into a function is looked for. */
+const INLINE_DEPTH = 4
+
+/**
+ * The one function called (directly or up to INLINE_DEPTH calls deep) by the function `key` whose own nodes
+ * ticked on `line`, at or after its own declaration; null when there is none or more than one.
+ */
+function inlinedCallee(code: ThreadCode, key: string, line: number): V8ProfileNode['callFrame'] | null {
+  const found = new Map<string, V8ProfileNode['callFrame']>()
+  const seen = new Set([key])
+  let level = [key]
+  for (let depth = 0; depth < INLINE_DEPTH && level.length; depth++) {
+    const next: string[] = []
+    for (const k of level) {
+      for (const c of code.callees.get(k) ?? []) {
+        if (seen.has(c)) continue
+        seen.add(c)
+        next.push(c)
+        const f = code.frames.get(c)
+        if (f && f.callFrame.url && f.lines.has(line) && line >= f.callFrame.lineNumber + 1) found.set(c, f.callFrame)
+      }
+    }
+    // The nearest calls win: one there is the answer, several are ambiguous.
+    if (found.size) return found.size === 1 ? [...found.values()][0]! : null
+    level = next
+  }
+  return null
 }
 
 /** The group of vitest-profiler's own scripts (the agent, the setup file, a run's bootstrap). */

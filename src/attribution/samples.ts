@@ -54,6 +54,35 @@ export interface ChunkNodes {
   byId: Map<number, V8ProfileNode>
   parentOf: Map<number, number>
   profile: V8Profile
+  /** What the thread's chunks together show of its functions (shared by all chunks of one thread). */
+  code: ThreadCode
+}
+
+/**
+ * A thread's functions as its chunks show them, for placing lines V8 put on the wrong function (locations.ts):
+ * which functions each function called (direct children in any chunk) and on which lines (1-based) each
+ * function's own nodes ticked. Complete once expandSamples has read all of the thread's chunks, which is before
+ * any sample is placed.
+ */
+export interface ThreadCode {
+  callees: Map<string, Set<string>>
+  frames: Map<string, { callFrame: V8CallFrame; lines: Set<number> }>
+}
+
+function learnChunk(code: ThreadCode, profile: V8Profile, byId: Map<number, V8ProfileNode>): void {
+  for (const n of profile.nodes) {
+    const key = callFrameKey(n.callFrame)
+    let f = code.frames.get(key)
+    if (!f) code.frames.set(key, (f = { callFrame: n.callFrame, lines: new Set() }))
+    for (const t of n.positionTicks ?? []) if (t.ticks > 0) f.lines.add(t.line)
+    for (const c of n.children ?? []) {
+      const child = byId.get(c)
+      if (!child) continue
+      let set = code.callees.get(key)
+      if (!set) code.callees.set(key, (set = new Set()))
+      set.add(callFrameKey(child.callFrame))
+    }
+  }
 }
 
 /**
@@ -79,8 +108,9 @@ export const isProfilerUrl = (url: string): boolean => PROFILER_URL.test(url)
 export function expandSamples(thread: ThreadRecord): Sample[] {
   const out: Sample[] = []
   const interned = new Map<string, CallStack>()
+  const code: ThreadCode = { callees: new Map(), frames: new Map() }
   for (const { profile, event } of thread.chunks) {
-    const chunk = indexChunk(profile, event.seq)
+    const chunk = indexChunk(profile, event.seq, code)
     const stacks = new Map<number, CallStack | null>()
     const stackFor = (node: V8ProfileNode): CallStack | null => {
       let st = stacks.get(node.id)
@@ -133,14 +163,15 @@ export function stackFrames(stack: CallStack | null): V8CallFrame[] {
   return frames
 }
 
-function indexChunk(profile: V8Profile, seq = 0): ChunkNodes {
+function indexChunk(profile: V8Profile, seq: number, code: ThreadCode): ChunkNodes {
   const byId = new Map<number, V8ProfileNode>()
   const parentOf = new Map<number, number>()
   for (const n of profile.nodes) {
     byId.set(n.id, n)
     for (const c of n.children ?? []) parentOf.set(c, n.id)
   }
-  return { seq, byId, parentOf, profile }
+  learnChunk(code, profile, byId)
+  return { seq, byId, parentOf, profile, code }
 }
 
 /**

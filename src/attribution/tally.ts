@@ -74,7 +74,8 @@ interface FnAcc extends Omit<FunctionStat, 'self' | 'total'> {}
 interface Placed {
   frame: Frame
   functionKey: string
-  lines: { line: SelfLine; key: string }[]
+  /** `fn`: the function the line ran in when it is not the leaf's (a callee V8 inlined into it). */
+  lines: { line: SelfLine; key: string; fn: { key: string; frame: Frame } | null }[]
   /** Distinct function keys on the stack, with their frames. */
   stack: { key: string; frame: Frame }[]
 }
@@ -91,12 +92,12 @@ export class Placer {
   place(sample: Sample): Placed {
     let hit = this.cache.get(sample.node)
     if (hit) return hit
-    const leaf = this.locator.locate(sample.node)
+    const leaf = this.locator.locate(sample.node, sample.chunk?.code)
     const stack = this.stackOf(sample.stack)
     hit = {
       frame: leaf.frame,
       functionKey: this.functionKey(leaf.frame),
-      lines: leaf.selfLines.map((line) => ({ line, key: this.lineKey(line) })),
+      lines: leaf.selfLines.map((line) => ({ line, key: this.lineKey(line), fn: line.inlined ? { key: this.functionKey(line.inlined), frame: line.inlined } : null })),
       stack,
     }
     this.cache.set(sample.node, hit)
@@ -172,7 +173,10 @@ export class Tally {
   /** Folds the pending per-placement sums into the line and function tallies. */
   private settle(): void {
     for (const [placed, agg] of this.pending) {
-      for (const { line, key } of placed.lines) {
+      let inlinedUs = 0
+      let inlinedCount = 0
+      for (const { line, key, fn } of placed.lines) {
+        const functionKey = fn?.key ?? placed.functionKey
         let acc = this.lines.get(key)
         if (!acc) {
           const grouped = this.placer.grouped(line.group)
@@ -183,8 +187,8 @@ export class Tally {
             line: grouped ? null : line.line,
             group: line.group,
             level: grouped ? 'function' : line.level,
-            functionName: placed.frame.functionName,
-            functionKey: placed.functionKey,
+            functionName: (fn?.frame ?? placed.frame).functionName,
+            functionKey,
             samples: 0,
             cpuUs: 0,
             mainUs: 0,
@@ -198,8 +202,23 @@ export class Tally {
         acc.cpuUs += us
         acc.mainUs += agg.mainUs * line.fraction
         acc.workersUs += agg.workersUs * line.fraction
-        acc.fnWeights.set(placed.functionKey, (acc.fnWeights.get(placed.functionKey) ?? 0) + us)
+        acc.fnWeights.set(functionKey, (acc.fnWeights.get(functionKey) ?? 0) + us)
+        // An inlined callee's share: its function's self (and total: it was called), not the leaf's self.
+        if (fn && fn.key !== placed.functionKey) {
+          const f = this.fns.get(fn.key) ?? this.newFn(fn.key, fn.frame)
+          f.selfUs += us
+          f.selfSamples += agg.count * line.fraction
+          f.mainUs += agg.mainUs * line.fraction
+          f.workersUs += agg.workersUs * line.fraction
+          if (!placed.stack.some((s) => s.key === fn.key)) {
+            f.totalUs += us
+            f.totalSamples += agg.count * line.fraction
+          }
+          inlinedUs += us
+          inlinedCount += agg.count * line.fraction
+        }
       }
+      const inlinedShare = agg.cpuUs > 0 ? inlinedUs / agg.cpuUs : 0
       const stack = placed.stack.length ? placed.stack : [{ key: placed.functionKey, frame: placed.frame }]
       for (let i = 0; i < stack.length; i++) {
         const { key, frame } = stack[i]!
@@ -207,10 +226,10 @@ export class Tally {
         acc.totalUs += agg.cpuUs
         acc.totalSamples += agg.count
         if (i === 0) {
-          acc.selfUs += agg.cpuUs
-          acc.selfSamples += agg.count
-          acc.mainUs += agg.mainUs
-          acc.workersUs += agg.workersUs
+          acc.selfUs += agg.cpuUs - inlinedUs
+          acc.selfSamples += agg.count - inlinedCount
+          acc.mainUs += agg.mainUs * (1 - inlinedShare)
+          acc.workersUs += agg.workersUs * (1 - inlinedShare)
         }
       }
     }
@@ -226,9 +245,9 @@ export class Tally {
   addWaitedFor(sample: Sample, cpuUs: number): void {
     if (sample.kind === 'artefact') return
     const placed = this.placer.place(sample)
-    for (const { line, key } of placed.lines) {
+    for (const { line, key, fn } of placed.lines) {
       const grouped = this.placer.grouped(line.group)
-      const acc = this.waited.get(key) ?? { key, file: grouped ? line.group! : line.file, line: grouped ? null : line.line, functionName: placed.frame.functionName, cpuUs: 0, samples: 0 }
+      const acc = this.waited.get(key) ?? { key, file: grouped ? line.group! : line.file, line: grouped ? null : line.line, functionName: (fn?.frame ?? placed.frame).functionName, cpuUs: 0, samples: 0 }
       acc.cpuUs += cpuUs * line.fraction
       acc.samples += line.fraction
       this.waited.set(key, acc)

@@ -15,7 +15,7 @@ import type { RawSourceMap } from '../attribution/source-maps.js'
 import { produceReports } from '../report/index.js'
 import { debug } from '../agent/debug.js'
 import { nowUs } from '../spool/format.js'
-import { settleChildren } from './settle.js'
+import { processAlive, settleChildren } from './settle.js'
 
 /** The longest the report waits for test processes still writing their final flush (settle.ts). */
 const SETTLE_MS = 1000
@@ -57,7 +57,7 @@ export class ProfileReporter {
       if (!this.vitest.config.watch) this.session.end()
       const runDir = this.session.run.runDir
       const settledMs = await settleChildren(runDir, SETTLE_MS)
-      const run = readRun(runDir)
+      const run = readRun(runDir, { isAlive: processAlive })
       const capturedMaps = { ...loadCapturedMaps(runDir), ...captureMaps(this.vitest, run) }
       try {
         saveCapturedMaps(runDir, capturedMaps)

@@ -35,7 +35,7 @@ function finishing(runDir: string): number[] {
   const out: number[] = []
   for (const key of keys) {
     const pid = Number(key.slice(0, -2))
-    if (pid === process.pid || !alive(pid)) continue
+    if (pid === process.pid || !processAlive(pid)) continue
     const text = tail(path.join(dir, key, EVENTS_FILE))
     if (text.includes('"t":"end"') || text.includes('"t":"role"')) continue
     // The role event may be far from the tail: a test process with windows is vitest's.
@@ -45,7 +45,7 @@ function finishing(runDir: string): number[] {
   return out
 }
 
-function alive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true

@@ -55,22 +55,24 @@ export function threadProfile(a: Attribution, t: ThreadAttribution): V8Profile {
     return parent
   })
   // Samples per V8 node first: their line split is the node's (per chunk), so it is added once per node below.
-  const perNode = new Map<V8ProfileNode, { out: V8ProfileNode; count: number }>()
+  const perNode = new Map<V8ProfileNode, { out: V8ProfileNode; count: number; chunk: (typeof t.samples)[number]['chunk'] }>()
   for (const s of t.samples) {
     let hit = perNode.get(s.node)
-    if (!hit) perNode.set(s.node, (hit = { out: leafOf(s), count: 0 }))
+    if (!hit) perNode.set(s.node, (hit = { out: leafOf(s), count: 0, chunk: s.chunk }))
     hit.count++
     samples.push(hit.out.id)
     timeDeltas.push(Math.max(0, Math.round(s.ts - last)))
     last = s.ts
   }
-  for (const [node, { out, count }] of perNode) {
+  for (const [node, { out, count, chunk }] of perNode) {
     out.hitCount = (out.hitCount ?? 0) + count
-    const located = a.locator.locate(node)
+    const located = a.locator.locate(node, chunk?.code)
     if (located.frame.line === null) continue
     let hist = ticks.get(out)
     if (!hist) ticks.set(out, (hist = new Map<number, number>()))
     for (const l of located.selfLines) {
+      // No line from V8, or a callee's line V8 put on this node: no tick on this node's lines.
+      if (l.level === 'none' || l.inlined) continue
       // positionTicks lines belong to the node's own script; a line mapped into another file stays on the function.
       const line = l.url === located.frame.url && l.line !== null ? l.line : located.frame.line
       hist.set(line, (hist.get(line) ?? 0) + l.fraction * count)

@@ -27,6 +27,15 @@ export function buildReport(a: Attribution, options: ModelOptions = {}): JsonRep
       `function-level only (code on one line, the map cannot split it): ${[...a.locator.functionLevelScripts].map((u) => a.locator.display(u)).join(', ')}`,
     )
   }
+  // User code only: a library's lines are grouped into its package anyway.
+  const noLine = [...a.locator.noLineFunctions.values()].filter((f) => f.group === null)
+  if (noLine.length) {
+    const names = noLine.map((f) => `${f.functionName} (${f.line === null ? f.file : `${f.file}:${f.line}`})`)
+    notes.push(
+      `no line from V8 for some samples of ${names.slice(0, 8).join(', ')}${names.length > 8 ? ` and ${names.length - 8} more` : ''}: ` +
+        'their function is known, the line is not (inlined code V8 did not name, or code its profiler could not place, e.g. a loop optimized before sampling resumed after an idle pause)',
+    )
+  }
   const clockless = a.threads.filter((t) => !t.timeline.hasClock && t.samples.length)
   if (clockless.length) notes.push(`no CPU clock in ${clockless.map((t) => t.key).join(', ')}: their CPU is estimated from on-CPU sample time`)
   if (a.tests.some((t) => t.ref.kind === 'test' && t.ref.window.sharedWith.length)) {
@@ -175,7 +184,8 @@ function bucket(a: Attribution, b: BucketResult, max: number, nativeShares: Nati
 }
 
 function line(a: Attribution, l: LineStat, functionTotalUs: number | null, scale: number): JsonLine {
-  const source = l.url && l.line !== null ? a.maps.sourceLine(l.url, l.line) : null
+  // A 'none' line is the function's declaration, not a line that ran: no source text to mislead.
+  const source = l.url && l.line !== null && l.level !== 'none' ? a.maps.sourceLine(l.url, l.line) : null
   return {
     file: l.file,
     line: l.line,

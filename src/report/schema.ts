@@ -176,8 +176,12 @@ export interface JsonLine {
   line: number | null
   url: string
   package: string | null
-  /** 'function': the source map could not place the generated line; attributed to the function's line. */
-  level: 'line' | 'function'
+  /**
+   * 'function': the source map could not place the generated line; attributed to the function's line.
+   * 'none': V8 gave no line for these samples (code its profiler could not place); `line` is the function's
+   * declaration, NOT a line that ran, and `source` is null.
+   */
+  level: 'line' | 'function' | 'none'
   function: string
   source: string | null
   cpuUs: number

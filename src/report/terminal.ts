@@ -187,13 +187,13 @@ function lineRow(c: Colors, l: JsonLine, W: number): string {
   const shareText = l.share.inconclusive ? c.yellow(`inconclusive`) : fmtShare(l.share)
   const split = l.cpuUs > 0 ? `${Math.round((l.mainUs / l.cpuUs) * 100)}/${Math.round((l.workersUs / l.cpuUs) * 100)}` : '-'
   const where = l.line === null ? c.dim(l.file) : `${l.file}:${l.line}`
-  const level = l.level === 'function' && l.line !== null ? c.yellow(' (function-level)') : ''
+  const level = l.level === 'none' ? c.yellow(' (no line from V8)') : l.level === 'function' && l.line !== null ? c.yellow(' (function-level)') : ''
   // Line samples are fractional (a node's samples split by its line histogram): round down, so a line shown
   // as inconclusive never shows the floor itself (19.6 samples is below a floor of 20).
   const samples = l.share.inconclusive ? c.dim(` [${Math.floor(l.share.samples)} samples]`) : ''
   const head = `    ${pad(shareText, 13)}${lpad(fmtUs(l.cpuUs), 8)}${lpad(l.functionTotalUs === null ? '-' : fmtUs(l.functionTotalUs), 10)}${lpad(split, 10)}  ${where}${level}${samples}`
   const room = W - visible(head) - 3
-  const src = l.source && room > 8 ? '  ' + c.dim(l.source.length > room ? l.source.slice(0, room - 1) + '…' : l.source) : l.line === null ? c.dim(`  ${l.function}`) : ''
+  const src = l.source && room > 8 ? '  ' + c.dim(l.source.length > room ? l.source.slice(0, room - 1) + '…' : l.source) : l.line === null || l.level === 'none' ? c.dim(`  ${l.function}`) : ''
   return head + src
 }
 

@@ -112,6 +112,8 @@ export type EndHow =
   | 'detached'
   /** Never written by an agent: the thread ended before its agent was ready, so before any of its own code ran. */
   | 'startup'
+  /** Never written by an agent: its process was still running when the run was read (a process left running). */
+  | 'running'
   /**
    * Never written by an agent: the reader's verdict on a thread that ended while its sampling was paused idle
    * (agent/idle.ts), which had written everything it sampled at the pause.

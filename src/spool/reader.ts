@@ -61,6 +61,8 @@ export interface ThreadRecord {
   end: EndEvent | null
   /** Notes on tolerated damage (torn last line), for the report. */
   problems: string[]
+  /** Its process was still alive when the run was read (only with ReadOptions.isAlive). */
+  runningAtRead?: boolean
 }
 
 export interface RunData {
@@ -71,7 +73,16 @@ export interface RunData {
   empty: ThreadKey[]
 }
 
-export function readRun(runDir: string): RunData {
+export interface ReadOptions {
+  /**
+   * Whether a process is still alive as the run is read (the reporter passes an OS check; off by default, so
+   * that recorded spools read the same everywhere). A thread without an `end` whose process is alive is still
+   * running, not dead: see `ThreadRecord.runningAtRead`.
+   */
+  isAlive?: (pid: number) => boolean
+}
+
+export function readRun(runDir: string, options: ReadOptions = {}): RunData {
   const manifest = readManifest(runDir)
   const threadsDir = path.join(runDir, THREADS_DIR)
   let keys: string[] = []
@@ -88,7 +99,11 @@ export function readRun(runDir: string): RunData {
     // ran no user code under the agent and has nothing to read. One such folder must not cost the whole run its
     // report (seen on a suite that terminates workers right after creating them).
     if (isEmptyThread(dir)) empty.push(key)
-    else threads.push(readThread(dir, key))
+    else {
+      const record = readThread(dir, key)
+      if (!record.end && options.isAlive && record.start.pid !== process.pid) record.runningAtRead = options.isAlive(record.start.pid)
+      threads.push(record)
+    }
   }
   return { runDir, manifest, threads, empty }
 }

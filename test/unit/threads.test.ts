@@ -40,3 +40,13 @@ test('without a file-end flush after its last window it died unflushed', () => {
   fs.writeFileSync(file, kept.join('\n'))
   expect(ending().status).toBe('unflushed')
 })
+
+test('without an end but with its process still alive when read, it is still running, not dead', () => {
+  const file = path.join(run, 'threads', '21542-0', 'events.ndjson')
+  const kept = fs.readFileSync(file, 'utf8').split('\n').filter((l) => !l.includes('"reason":"file-end"'))
+  fs.writeFileSync(file, kept.join('\n'))
+  const alive = buildThreadTree(readRun(run, { isAlive: (pid) => pid === 21542 })).nodes.get('21542-0')!.ending
+  expect(alive).toEqual({ status: 'flushed', how: 'running' })
+  // The default reads no process table: recorded spools read the same on every machine.
+  expect(ending().status).toBe('unflushed')
+})
