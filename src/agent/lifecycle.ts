@@ -87,7 +87,10 @@ export interface SignalControl {
 export function trackChildren(agent: ThreadAgent, onWorker: (worker: Worker) => void, ownThreadIds: number[] = []): void {
   process.on('worker', (worker) => {
     if (ownThreadIds.includes(worker.threadId)) return
-    agent.append({ t: 'spawn', at: nowUs(), kind: 'worker', threadId: worker.threadId })
+    const threadId = worker.threadId
+    agent.append({ t: 'spawn', at: nowUs(), kind: 'worker', threadId })
+    // An 'exit' listener changes nothing for the code under test (an 'error' one would: never add that).
+    worker.once('exit', (code) => agent.append({ t: 'worker-exit', at: nowUs(), threadId, code }))
     onWorker(worker)
   })
 

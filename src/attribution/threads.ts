@@ -18,7 +18,7 @@ export interface ThreadNode {
 
 export type ThreadEnding =
   | { status: 'flushed'; how: string; detail?: string }
-  | { status: 'unflushed'; lastFlushUs: number | null; diedAtUs: number | null; signal: string | null }
+  | { status: 'unflushed'; lastFlushUs: number | null; diedAtUs: number | null; signal: string | null; exitCode?: number }
 
 export interface ThreadTree {
   nodes: Map<ThreadKey, ThreadNode>
@@ -63,6 +63,7 @@ export function buildThreadTree(run: RunData): ThreadTree {
   const byKey = new Map(run.threads.map((t) => [t.key, t]))
   const spawnedBy = new Map<ThreadKey, ThreadKey>()
   const exits = new Map<number, { at: number; signal: string | null }>()
+  const workerExits = new Map<ThreadKey, { at: number; code: number }>()
   const missing: ThreadTree['missing'] = []
   const native: NativeProcess[] = []
   const neverRan: ThreadTree['neverRan'] = []
@@ -89,6 +90,7 @@ export function buildThreadTree(run: RunData): ThreadTree {
       native.push({ parent: t.key, root: null, pid: s.pid ?? null, command: s.command, sync: true, from: s.start, to: s.at, code: s.code, signal: s.signal, readings, cpuUs: s.cpu, wraps: below.map((c) => c.key) })
     }
     for (const e of t.childExits) exits.set(e.pid, { at: e.at, signal: e.signal })
+    for (const e of t.workerExits) workerExits.set(`${t.start.pid}-${e.threadId}`, { at: e.at, code: e.code })
   }
   const nodes = new Map<ThreadKey, ThreadNode>()
   for (const t of run.threads) {
@@ -102,7 +104,7 @@ export function buildThreadTree(run: RunData): ThreadTree {
       root: null,
       isTestThread,
       kind: isTestThread ? 'vitest-worker' : t.start.isMainThread ? 'process' : 'worker',
-      ending: endingOf(t, exits.get(t.start.pid)),
+      ending: endingOf(t, exits.get(t.start.pid), workerExits.get(t.key)),
     })
   }
   for (const node of nodes.values()) {
@@ -148,7 +150,11 @@ function asyncNative(run: RunData, t: ThreadRecord, pid: number, from: number, c
   }
 }
 
-function endingOf(t: ThreadRecord, exit: { at: number; signal: string | null } | undefined): ThreadEnding {
+function endingOf(
+  t: ThreadRecord,
+  exit: { at: number; signal: string | null } | undefined,
+  workerExit: { at: number; code: number } | undefined,
+): ThreadEnding {
   if (t.end) return { status: 'flushed', how: t.end.how, ...(t.end.detail ? { detail: t.end.detail } : {}) }
   // Paused while idle (agent/idle.ts) and never woken: the pause wrote everything sampled before it, so however
   // the thread then ended (a pool left open, torn down with its process), nothing was lost.
@@ -166,15 +172,18 @@ function endingOf(t: ThreadRecord, exit: { at: number; signal: string | null } |
   }
   // A process a test left running outlives the run (tinypool's child_process worker, 2.3 s after its parent):
   // what it samples after this read is not in this report, but nothing is lost.
-  if (t.runningAtRead) return { status: 'flushed', how: 'running' }
+  // (A worker whose exit its parent saw is dead, however alive its process.)
+  if (t.runningAtRead && !workerExit) return { status: 'flushed', how: 'running' }
   return {
     status: 'unflushed',
     // Everything before the last flush is on disk; a thread that never flushed (a process killed while stuck in
     // a synchronous loop, whose flush timer never ran) lost everything since it started, which bounds the loss
     // just as well, so the summary can still state it.
     lastFlushUs: lastChunk ? lastChunk.event.at : t.start.at,
-    diedAtUs: t.start.isMainThread ? (exit?.at ?? null) : null,
+    diedAtUs: t.start.isMainThread ? (exit?.at ?? null) : (workerExit?.at ?? null),
     signal: t.start.isMainThread ? (exit?.signal ?? null) : null,
+    // A worker that ran none of our code at its end: its parent saw the exit code (1: its resourceLimits).
+    ...(!t.start.isMainThread && workerExit ? { exitCode: workerExit.code } : {}),
   }
 }
 

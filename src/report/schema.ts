@@ -73,7 +73,7 @@ export interface JsonThread {
   cpuClock: string
   samples: number
   chunks: number
-  ending: { status: 'flushed'; how: string; detail?: string } | { status: 'unflushed'; lastFlushUs: number | null; diedAtUs: number | null; signal: string | null }
+  ending: { status: 'flushed'; how: string; detail?: string } | { status: 'unflushed'; lastFlushUs: number | null; diedAtUs: number | null; signal: string | null; exitCode?: number }
   problems: string[]
 }
 

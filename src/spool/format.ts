@@ -279,6 +279,16 @@ export interface ReadyEvent extends EventBase {
   t: 'ready'
 }
 
+/**
+ * A worker this thread created has exited (its 'exit' event, with Node's exit code): the only witness of a worker
+ * that ran no JS at its end (killed by its resourceLimits, exit code 1), as child-exit is for a SIGKILL.
+ */
+export interface WorkerExitEvent extends EventBase {
+  t: 'worker-exit'
+  threadId: number
+  code: number
+}
+
 /** This thread called `terminate()` on one of its workers. */
 export interface TerminateEvent extends EventBase {
   t: 'terminate'
@@ -304,6 +314,7 @@ export type SpoolEvent =
   | SamplingEvent
   | ReadyEvent
   | TerminateEvent
+  | WorkerExitEvent
   | EndEvent
 
 /** A V8 CPU profile (DevTools protocol `Profiler.Profile`), as `Profiler.consoleProfileFinished` delivers it. */

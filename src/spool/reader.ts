@@ -20,6 +20,7 @@ import {
   type ReadyEvent,
   type SamplingEvent,
   type TerminateEvent,
+  type WorkerExitEvent,
   type SpawnEvent,
   type SpoolEvent,
   type StartEvent,
@@ -58,6 +59,8 @@ export interface ThreadRecord {
   ready: ReadyEvent | null
   /** Workers this thread called terminate() on. */
   terminations: TerminateEvent[]
+  /** Workers of this thread that exited, with their exit codes. */
+  workerExits: WorkerExitEvent[]
   end: EndEvent | null
   /** Notes on tolerated damage (torn last line), for the report. */
   problems: string[]
@@ -155,6 +158,7 @@ const REQUIRED: Record<SpoolEvent['t'], string[]> = {
   sampling: ['on', 'cpu'],
   ready: [],
   terminate: ['threadId'],
+  'worker-exit': ['threadId', 'code'],
   end: ['how'],
 }
 
@@ -198,7 +202,7 @@ export function readThread(dir: string, key: ThreadKey): ThreadRecord {
   const start = events[0]
   if (!start || start.t !== 'start') throw new SpoolFormatError(`${file}:1: the first event must be 'start', got ${JSON.stringify(start?.t ?? 'nothing')}.`)
   if (start.v !== SPOOL_VERSION) throw new SpoolFormatError(`${file}:1: spool version ${start.v} is not supported; accepted: ${SPOOL_VERSION}.`)
-  const record: ThreadRecord = { key, dir, start, role: null, cpu: [], chunks: [], windows: [], spawns: [], childExits: [], childCpu: [], syncSpawns: [], sampling: [], ready: null, terminations: [], end: null, problems }
+  const record: ThreadRecord = { key, dir, start, role: null, cpu: [], chunks: [], windows: [], spawns: [], childExits: [], childCpu: [], syncSpawns: [], sampling: [], ready: null, terminations: [], workerExits: [], end: null, problems }
   let lastSeq = 0
   let lastCpu = -Infinity
   for (const e of events.slice(1)) {
@@ -243,6 +247,9 @@ export function readThread(dir: string, key: ThreadKey): ThreadRecord {
         break
       case 'terminate':
         record.terminations.push(e)
+        break
+      case 'worker-exit':
+        record.workerExits.push(e)
         break
       case 'end':
         record.end = e

@@ -50,7 +50,7 @@ describe('readRun', () => {
 
   test('an unknown event type names the accepted ones', () => {
     writeLines('21542-1', [...lines('21542-1'), '{"t":"bogus","at":1}'])
-    expectError(/unknown event type "bogus"; accepted: start, role, cpu, chunk, window, spawn, child-exit, child-cpu, spawn-sync, sampling, ready, terminate, end\./)
+    expectError(/unknown event type "bogus"; accepted: start, role, cpu, chunk, window, spawn, child-exit, child-cpu, spawn-sync, sampling, ready, terminate, worker-exit, end\./)
   })
 
   test('a missing field names the event and the field', () => {
