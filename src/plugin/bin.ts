@@ -47,7 +47,10 @@ async function main(argv: string[]): Promise<void> {
   }
   if (setProfileEnv) delete process.env[PROFILE_ENV]
   const holder = ctx as unknown as Record<symbol, unknown>
-  if (!holder[SESSION]) holder[SESSION] = ProfileSession.attach(ctx as never, resolveOptions(undefined), true)
+  // `profiler({ enabled: false })` in the config wins over the bin, as the README says (issue #10.12).
+  if ((globalThis as Record<symbol, unknown>)[Symbol.for('vitest-profiler.disabled-by-config')]) {
+    process.stderr.write('vitest-profile: profiling is off: the config has profiler({ enabled: false })\n')
+  } else if (!holder[SESSION]) holder[SESSION] = ProfileSession.attach(ctx as never, resolveOptions(undefined), true)
   const filters = filter.map(String)
   // A config change in watch mode re-creates the server: start again, as startVitest does.
   ;(ctx as unknown as { onAfterSetServer(fn: () => void): void }).onAfterSetServer(() => {

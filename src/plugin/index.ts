@@ -16,6 +16,8 @@ import { ProfileSession, type VitestLike } from './session.js'
 export type { ProfilerOptions } from './options.js'
 
 const SESSION = Symbol.for('vitest-profiler.session')
+/** Set on globalThis by a plugin whose options say `enabled: false`: the bin then leaves the run alone. */
+export const DISABLED_BY_CONFIG = Symbol.for('vitest-profiler.disabled-by-config')
 
 function ensureSession(vitest: VitestLike, options: ResolvedOptions, reportersReady: boolean): void {
   const holder = vitest as unknown as Record<symbol, ProfileSession | undefined>
@@ -28,6 +30,7 @@ export default function profiler(options?: ProfilerOptions): Plugin {
   return {
     name: 'vitest-profiler',
     config(viteConfig, env) {
+      if (resolved.enabled === false) (globalThis as Record<symbol, unknown>)[DISABLED_BY_CONFIG] = true
       on = isProfilingOn({ enabled: resolved.enabled, mode: env.mode, argv: process.argv, env: process.env })
       const test = (viteConfig as { test?: { projects?: unknown; reporters?: unknown } }).test
       if (!on || !test?.projects) return

@@ -25,6 +25,17 @@ describe('plugin activation', () => {
     expect(r.output).toContain('profiles received: 1')
   })
 
+  // Issue #10.12. Failed before: the bin profiled anyway (a run directory and the report).
+  test('profiler({ enabled: false }) keeps it off, under the bin and with VITEST_PROFILE=1 too', async () => {
+    for (const options of [{}, { env: { VITEST_PROFILE: '1' } }, { via: 'vitest' as const, env: { VITEST_PROFILE: '1' } }]) {
+      const r = await runFixture('activation-disabled', { args: ['run'], ...options })
+      expect(r.code, r.output).toBe(0)
+      expect(r.runDir, r.output).toBeNull()
+      expect(r.stdout).not.toContain('vitest-profiler')
+      if (options.via !== 'vitest') expect(r.stderr).toContain('profiling is off: the config has profiler({ enabled: false })')
+    }
+  })
+
   test('VITEST_PROFILE=0 leaves it off', async () => {
     const r = await runFixture('activation', { via: 'vitest', args: ['run'], env: { VITEST_PROFILE: '0' } })
     expect(r.code, r.output).toBe(0)
