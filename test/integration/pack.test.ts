@@ -43,7 +43,19 @@ beforeAll(() => {
   expect(fs.existsSync(path.join(repoRoot, 'dist', 'bin.js')), 'build first: node scripts/build.mjs').toBe(true)
   fs.rmSync(project, { recursive: true, force: true })
   fs.mkdirSync(project, { recursive: true })
-  const packed = JSON.parse(execFileSync(npm, ['pack', '--json', '--pack-destination', project], { cwd: repoRoot, encoding: 'utf8' }))
+  // Packed from what a fresh clone has: the files git tracks (and new ones it does not ignore), no dist/. The
+  // package's `prepack` must build it (issue #10.15: a pack from a clone had no dist/, so no bin and no plugin).
+  const clone = path.join(project, 'clone')
+  const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: repoRoot, encoding: 'utf8' }).split('\0').filter(Boolean)
+  for (const f of files) {
+    if (!fs.existsSync(path.join(repoRoot, f))) continue
+    fs.mkdirSync(path.dirname(path.join(clone, f)), { recursive: true })
+    fs.copyFileSync(path.join(repoRoot, f), path.join(clone, f))
+  }
+  expect(fs.existsSync(path.join(clone, 'dist'))).toBe(false)
+  fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(clone, 'node_modules'), 'junction')
+  const packed = JSON.parse(execFileSync(npm, ['pack', '--json', '--pack-destination', project], { cwd: clone, encoding: 'utf8' }))
+  expect(packed[0].files.map((f: { path: string }) => f.path)).toContain('dist/bin.js')
   const tarball = path.join(project, packed[0].filename)
   fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }, null, 2))
   const fixture = path.join(repoRoot, 'fixtures', 'basic')
