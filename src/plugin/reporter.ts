@@ -16,6 +16,7 @@ import { produceReports } from '../report/index.js'
 import { debug } from '../agent/debug.js'
 import { nowUs } from '../spool/format.js'
 import { processAlive, settleChildren } from './settle.js'
+import { stdoutIsMachineReadable, type ReporterConfigLike } from './stdout-owner.js'
 
 /** The longest the report waits for test processes still writing their final flush (settle.ts). */
 const SETTLE_MS = 1000
@@ -25,7 +26,7 @@ interface ModuleGraphLike {
 }
 
 interface VitestLike {
-  config: { root: string; watch?: boolean }
+  config: { root: string; watch?: boolean } & ReporterConfigLike
   /** TestProject[]; typed loosely because vitest 4 and 5 differ (see captureMaps). */
   projects?: unknown[]
   logger: { log(...args: unknown[]): void; error(...args: unknown[]): void }
@@ -84,7 +85,10 @@ export class ProfileReporter {
         width: process.stdout.columns || Number(process.env.COLUMNS) || 160,
         topLines: options.topLines ?? 5,
       })
-      if (options.summary) this.vitest.logger.log(produced.text)
+      if (options.summary) {
+        if (stdoutIsMachineReadable(this.vitest.config)) this.vitest.logger.error(produced.text)
+        else this.vitest.logger.log(produced.text)
+      }
       for (const e of produced.errors) this.vitest.logger.error(`vitest-profiler: report incomplete: ${e}`)
       const now = performance.now()
       debug(

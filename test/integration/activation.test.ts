@@ -77,6 +77,20 @@ describe('the bin keeps vitest command line', () => {
     expect(list.runDir, 'list runs no tests: nothing profiled').toBeNull()
   })
 
+  // Issue #10.10. Failed before: our report was appended to the JSON on stdout.
+  test('with a machine-readable reporter on stdout, our report goes to stderr', async () => {
+    const json = await runFixture('activation', { args: ['run', '--reporter=json'], env: { VITEST_PROFILE: '1' } })
+    expect(json.code, json.output).toBe(0)
+    expect(JSON.parse(json.stdout).numPassedTests).toBe(1)
+    expect(json.stderr).toContain('vitest-profiler')
+    const junit = await runFixture('activation', { args: ['run', '--reporter=junit'], env: { VITEST_PROFILE: '1' } })
+    expect(junit.stdout.trim()).toMatch(/^<\?xml[\s\S]*<\/testsuites>$/)
+    expect(junit.stderr).toContain('vitest-profiler')
+    // Written to a file, the JSON leaves stdout to the default reporter and to us.
+    const toFile = await runFixture('activation', { args: ['run', '--reporter=default', '--reporter=json', '--outputFile=.vitest-profile/r.json'], env: { VITEST_PROFILE: '1' } })
+    expect(toFile.stdout).toContain('vitest-profiler')
+  })
+
   test('a failing suite keeps vitest exit code 1', async () => {
     const r = await runFixture('parity-mixed', { args: ['run', 'fail.test.ts'] })
     expect(r.code).toBe(1)
