@@ -12,7 +12,7 @@ import { WorkerController, patchWorkerTerminate } from './worker-control.js'
 import { installLifecycleHooks, trackChildren } from './lifecycle.js'
 import { startWatchdog } from './watchdog.js'
 import { installPropagation, takeInheritance } from './propagation.js'
-import { installTerminationGate, markReady, needsFlush, needsHeartbeat } from './thread-table.js'
+import { installTerminationGate, isOwnLiveWorker, markReady, needsHeartbeat } from './thread-table.js'
 import { installIdlePause } from './idle.js'
 import { AGENT_GLOBAL, agentSlot } from './global.js'
 import { debug, setDebugFile } from './debug.js'
@@ -153,7 +153,7 @@ export function start(config: AgentConfig, bootstrapPath?: string): AgentApi | n
       // Only this thread's own live workers (each flushes its own), and none paused idle (nothing to write):
       // with isolate: false a suite's leftover pools pile up, and flushing hundreds of idle workers at every
       // file end made our setup hook time out (tinypool's suite, 10 s).
-      if (controller) await controller.callWhere('flush', [reason], config.rescueTimeoutMs, (tid) => tid === null || needsFlush(tid, threadId))
+      if (controller) await controller.callWhere('flush', [reason], config.rescueTimeoutMs, (tid) => tid === null || isOwnLiveWorker(tid, threadId))
     },
     rescue(target) {
       const mine = target === -1 || target === threadId || agent.ancestors.some((k) => inMyProcess(k) && k.endsWith(`-${target}`))

@@ -125,13 +125,16 @@ function patchAsyncSpawn(get: () => PropagationConfig): void {
 
 type Env = NodeJS.ProcessEnv
 
+/** A copy of the env a child would get (`base`, or this thread's), with our two additions. */
+function envForChild(config: PropagationConfig, base: Env | undefined): Env {
+  const env: Env = { ...(base ?? process.env) }
+  delete env[CHILD_ENV]
+  return Object.assign(env, childAdditions(config, env.NODE_OPTIONS))
+}
+
 function withChildEnv(config: PropagationConfig, options: { env?: Env } | undefined): { env?: Env } | undefined {
   if (!config.active()) return options
-  const base = options?.env ?? process.env
-  const env: Env = { ...base }
-  delete env[CHILD_ENV]
-  Object.assign(env, childAdditions(config, base.NODE_OPTIONS))
-  return { ...(options ?? {}), env }
+  return { ...(options ?? {}), env: envForChild(config, options?.env) }
 }
 
 function patchSyncSpawns(get: () => PropagationConfig): void {
@@ -159,10 +162,7 @@ function patchWorker(get: () => PropagationConfig): void {
     constructor(filename: string | URL, options?: workerThreads.WorkerOptions) {
       const config = get()
       if (config.active() && options?.env !== workerThreads.SHARE_ENV) {
-        const env = { ...((options?.env as Env | undefined) ?? process.env) }
-        delete env[CHILD_ENV]
-        Object.assign(env, childAdditions(config, env.NODE_OPTIONS))
-        options = { ...(options ?? {}), env }
+        options = { ...(options ?? {}), env: envForChild(config, options?.env as Env | undefined) }
       }
       super(filename, options)
       // Synchronously, before the new worker runs anything: who heartbeats it (thread-table.ts).

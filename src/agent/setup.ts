@@ -66,7 +66,7 @@ export async function installTestHooks(): Promise<void> {
   // Option serializeConcurrent: one test of this file at a time, so no two windows overlap (exact attribution
   // of concurrent tests, at the price of their concurrency). The wait for the turn is outside the window.
   let turn: Promise<void> = Promise.resolve()
-  const serialize = (agent as { serializeConcurrent?: boolean }).serializeConcurrent ?? process.env.VITEST_PROFILER_SERIALIZE_CONCURRENT === '1'
+  const serialize = agent.serializeConcurrent
 
   // vitest calls aroundEach once per attempt (each retry and repeat), with the same task object.
   aroundEach(async (runTest, context) => {

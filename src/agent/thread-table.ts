@@ -125,26 +125,23 @@ export function setPaused(paused: boolean): void {
 }
 
 /**
- * Whether a worker needs its parent's heartbeat: its own timer has not run for `staleMs`, and it is not
- * paused idle. Unknown workers (no slot of theirs yet) do.
+ * Whether a call from `fromThreadId` (a file-end flush, a heartbeat) should reach this worker: it is that
+ * thread's own child (or its creator is unknown), alive, not being terminated, not paused idle. Unknown
+ * workers (no slot of theirs yet) do.
  */
-export function needsHeartbeat(workerThreadId: number, staleMs: number, fromThreadId: number): boolean {
-  const t = get()
-  if (!owns(t, workerThreadId)) return true
-  if (!mayCall(workerThreadId)) return false
-  const parent = Atomics.load(t, at(Col.Parent, workerThreadId)) - 1
-  if (parent >= 0 && parent !== fromThreadId) return false
-  if (Atomics.load(t, at(Col.Paused, workerThreadId)) === 1) return false
-  return nowMs() - Atomics.load(t, at(Col.Beat, workerThreadId)) > staleMs
-}
-
-/** Whether `fromThreadId`'s file-end flush should reach this worker: its own child, alive, not paused idle. */
-export function needsFlush(workerThreadId: number, fromThreadId: number): boolean {
+export function isOwnLiveWorker(workerThreadId: number, fromThreadId: number): boolean {
   const t = get()
   if (!owns(t, workerThreadId)) return true
   if (!mayCall(workerThreadId) || Atomics.load(t, at(Col.Paused, workerThreadId)) === 1) return false
   const parent = Atomics.load(t, at(Col.Parent, workerThreadId)) - 1
   return parent < 0 || parent === fromThreadId
+}
+
+/** isOwnLiveWorker, and its own timer has not run for `staleMs` (busy, or in Atomics.wait before its pause). */
+export function needsHeartbeat(workerThreadId: number, staleMs: number, fromThreadId: number): boolean {
+  if (!isOwnLiveWorker(workerThreadId, fromThreadId)) return false
+  const t = get()
+  return !owns(t, workerThreadId) || nowMs() - Atomics.load(t, at(Col.Beat, workerThreadId)) > staleMs
 }
 
 /** False once anyone asked for this worker's termination: nothing of ours may be in flight there then. */

@@ -4,6 +4,8 @@
  */
 export const PROFILE_ENV = 'VITEST_PROFILE'
 export const PROFILE_MODE = 'profile'
+/** Set on globalThis by a plugin whose options say `enabled: false`: the bin then leaves the run alone. */
+export const DISABLED_BY_CONFIG = Symbol.for('vitest-profiler.disabled-by-config')
 
 export interface ActivationInput {
   enabled: boolean | 'auto'

@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
-import { PROFILE_ENV } from './activation.js'
+import { DISABLED_BY_CONFIG, PROFILE_ENV } from './activation.js'
 import { resolveOptions } from './options.js'
 import { ProfileSession } from './session.js'
 import { debug } from '../agent/debug.js'
@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<void> {
   if (setProfileEnv) delete process.env[PROFILE_ENV]
   const holder = ctx as unknown as Record<symbol, unknown>
   // `profiler({ enabled: false })` in the config wins over the bin, as the README says (issue #10.12).
-  if ((globalThis as Record<symbol, unknown>)[Symbol.for('vitest-profiler.disabled-by-config')]) {
+  if ((globalThis as Record<symbol, unknown>)[DISABLED_BY_CONFIG]) {
     process.stderr.write('vitest-profile: profiling is off: the config has profiler({ enabled: false })\n')
   } else if (!holder[SESSION]) holder[SESSION] = ProfileSession.attach(ctx as never, resolveOptions(undefined), true)
   const filters = filter.map(String)

@@ -10,14 +10,12 @@
  */
 import type { Plugin } from 'vite'
 import { resolveOptions, type ProfilerOptions, type ResolvedOptions } from './options.js'
-import { isProfilingOn } from './activation.js'
+import { DISABLED_BY_CONFIG, isProfilingOn } from './activation.js'
 import { ProfileSession, type VitestLike } from './session.js'
 
 export type { ProfilerOptions } from './options.js'
 
 const SESSION = Symbol.for('vitest-profiler.session')
-/** Set on globalThis by a plugin whose options say `enabled: false`: the bin then leaves the run alone. */
-export const DISABLED_BY_CONFIG = Symbol.for('vitest-profiler.disabled-by-config')
 
 function ensureSession(vitest: VitestLike, options: ResolvedOptions, reportersReady: boolean): void {
   const holder = vitest as unknown as Record<symbol, ProfileSession | undefined>

@@ -46,6 +46,7 @@ export function buildReport(a: Attribution, options: ModelOptions = {}): JsonRep
     notes.push(`CPU unknown for ${unknownNative.length} process(es) that are not Node (no OS reading on this platform): only their wall time is known`)
   }
   const native = nativeByBucket(a.tree, a.windows)
+  const counts = threadCounts(a.tree)
   notes.push(
     'V8 records the executing line per profile node and chunk (positionTicks), not per sample: a function\'s samples in a test are split over its lines by that chunk\'s line histogram.',
   )
@@ -63,9 +64,9 @@ export function buildReport(a: Attribution, options: ModelOptions = {}): JsonRep
       endedAt: m.endedAt ?? null,
     },
     model: { minSamples: a.options.minSamples, confidence: 0.95, interval: 'wilson-score, kish-effective-n', expandLibraries: a.options.expandLibraries },
-    threadsSeen: threadCounts(a.tree).seen,
-    profilesReceived: threadCounts(a.tree).received,
-    endedBeforeRunning: threadCounts(a.tree).endedBeforeRunning,
+    threadsSeen: counts.seen,
+    profilesReceived: counts.received,
+    endedBeforeRunning: counts.endedBeforeRunning,
     threads: a.threads.map((t) => ({
       key: t.key,
       kind: t.node.kind,

@@ -8,7 +8,6 @@
  * f.mjs:5, in f.
  */
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { readRun } from '../../src/spool/reader.js'
@@ -21,18 +20,9 @@ import { SourceMaps } from '../../src/attribution/source-maps.js'
 import type { ThreadCode } from '../../src/attribution/samples.js'
 import type { V8ProfileNode } from '../../src/spool/format.js'
 import { repoRoot } from '../helpers/run-fixture.js'
+import { materializeRecording } from '../helpers/recorded.js'
 
-function materialize(): string {
-  const from = path.join(repoRoot, 'test/recorded/hot-loop-run')
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vp-hot-loop-'))
-  fs.cpSync(from, dir, { recursive: true })
-  for (const f of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
-    const file = path.join(dir, f)
-    if (fs.statSync(file).isFile()) fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replaceAll('@REPO@', repoRoot.replace(/\/$/, '')))
-  }
-  return dir
-}
-const runDir = materialize()
+const runDir = materializeRecording('hot-loop-run')
 afterAll(() => fs.rmSync(runDir, { recursive: true, force: true }))
 const rootDir = path.join(repoRoot, 'fixtures/hot-loop-lines')
 const a = attributeRun(readRun(runDir), { rootDir, io: nodeIo })

@@ -4,28 +4,15 @@
  * report says it. The figures are the recording's own (`child-exit`, `child-cpu`, `spawn-sync` events).
  */
 import * as fs from 'node:fs'
-import * as os from 'node:os'
-import * as path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { readRun } from '../../src/spool/reader.js'
 import { attributeRun } from '../../src/attribution/pipeline.js'
 import { interpolate, nativeByBucket } from '../../src/attribution/native.js'
 import { buildReport } from '../../src/report/model.js'
 import { formatTerminal } from '../../src/report/terminal.js'
-import { repoRoot } from '../helpers/run-fixture.js'
+import { materializeRecording } from '../helpers/recorded.js'
 
-/** The recording with @REPO@ put back to this checkout's path (script URLs must be valid file URLs). */
-function materialize(): string {
-  const from = path.join(repoRoot, 'test/recorded/native-run')
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vp-native-'))
-  fs.cpSync(from, dir, { recursive: true })
-  for (const f of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
-    const file = path.join(dir, f)
-    if (fs.statSync(file).isFile()) fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replaceAll('@REPO@', repoRoot.replace(/\/$/, '')))
-  }
-  return dir
-}
-const runDir = materialize()
+const runDir = materializeRecording('native-run')
 const a = attributeRun(readRun(runDir))
 afterAll(() => fs.rmSync(runDir, { recursive: true, force: true }))
 const byName = (name: string) => a.windows.windows.find((w) => w.event.name === name)!
