@@ -18,6 +18,7 @@ try {
     build({ ...common, entryPoints: { bin: 'src/plugin/bin.ts' }, outdir: out, format: 'esm', external, banner: { js: '#!/usr/bin/env node' } }),
     build({ ...common, entryPoints: { 'agent/setup': 'src/agent/setup.ts' }, outdir: out, format: 'esm', external }),
     build({ ...common, entryPoints: { 'agent/preload': 'src/agent/preload.ts' }, outdir: out, format: 'cjs', outExtension: { '.js': '.cjs' } }),
+    build({ ...common, entryPoints: { 'agent/meter': 'src/agent/meter-preload.ts' }, outdir: out, format: 'cjs', outExtension: { '.js': '.cjs' } }),
   ])
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--emitDeclarationOnly', '--outDir', out], { stdio: 'inherit' })
   try { renameSync('dist', old) } catch {}

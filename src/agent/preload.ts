@@ -14,6 +14,8 @@ import { startWatchdog } from './watchdog.js'
 import { installPropagation, takeInheritance } from './propagation.js'
 import { installTerminationGate, isOwnLiveWorker, markReady, needsHeartbeat } from './thread-table.js'
 import { installIdlePause } from './idle.js'
+import { installMeter, publishOverhead } from './meter.js'
+import { pickCpuClock } from './cpu-clock.js'
 import { AGENT_GLOBAL, agentSlot } from './global.js'
 import { debug, setDebugFile } from './debug.js'
 import * as path from 'node:path'
@@ -75,6 +77,8 @@ function callerFrames(): number {
  */
 export function start(config: AgentConfig, bootstrapPath?: string): AgentApi | null {
   const startedAt = performance.now()
+  const clock = pickCpuClock()
+  const cpuAtStart = clock.read()
   // First of all, and even if the agent stays inert: this thread's env must be exactly what its creator passed.
   const ancestors = takeInheritance()
   setDebugFile(path.join(config.runDir, 'debug.log'))
@@ -93,6 +97,8 @@ export function start(config: AgentConfig, bootstrapPath?: string): AgentApi | n
   }
   installTerminationGate()
   installIdlePause(agent)
+  // Budgets are judged in the test's thread from this, with or without samples (agent/meter.ts).
+  installMeter()
   if (bootstrapPath) {
     installPropagation({ bootstrapPath, lineage: [...ancestors, agent.key].slice(-16), active: () => !agent.isEnded })
   }
@@ -202,6 +208,11 @@ export function start(config: AgentConfig, bootstrapPath?: string): AgentApi | n
     },
   }
   g[slot] = api
+  // The agent's start (V8's profiler start is most of it: 17-25 ms in a fresh worker) and its flushes are ours,
+  // not the test's: the budget meter leaves them out.
+  const startupUs = clock.read() - cpuAtStart
+  agent.onFlushed = () => publishOverhead(startupUs + agent.profilerCpuUs)
+  agent.onFlushed()
   // From here on the thread's own code runs: a thread that ended before this ran none of it.
   agent.append({ t: 'ready', at: nowUs() })
   markReady()

@@ -164,6 +164,13 @@ function patchWorker(get: () => PropagationConfig): void {
       if (config.active() && options?.env !== workerThreads.SHARE_ENV) {
         options = { ...(options ?? {}), env: envForChild(config, options?.env as Env | undefined) }
       }
+      // A worker runs the `--require`s of its execArgv (by default its process's). Where the agent was not
+      // started by its process's execArgv (sampling started from a test thread of a budgets-only run,
+      // lazy-start.ts) or the caller gave an execArgv of its own, the worker would run without it.
+      const execArgv = options?.execArgv ?? process.execArgv
+      if (config.active() && !execArgv.includes(config.bootstrapPath)) {
+        options = { ...(options ?? {}), execArgv: [...execArgv, '--require', config.bootstrapPath] }
+      }
       super(filename, options)
       // Synchronously, before the new worker runs anything: who heartbeats it (thread-table.ts).
       if (config.active()) setParent(this.threadId, workerThreads.threadId)

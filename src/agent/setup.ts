@@ -12,16 +12,23 @@
  * node_modules (plugin/run-dir.ts), which vitest re-evaluates for every file; it calls installTestHooks(), so
  * the hooks are registered per file, and the per-thread parts below run once per thread.
  */
-import { TestRunner, afterAll, aroundEach } from 'vitest'
+import { TestRunner, afterAll, aroundEach, expect } from 'vitest'
 import { AGENT_GLOBAL, agentSlot } from './global.js'
 import type { AgentApi } from './preload.js'
 import type { WindowEvent } from '../spool/format.js'
+import { mark, measureSince } from './meter.js'
+import { judge, planFor, profileCommand, recordAttempt, toMeasuredMs, type AttemptRecord, type BudgetSetupOptions } from '../budgets/attempt.js'
+import type { TagDefinitionLike } from '../budgets/inherit.js'
+import { makeBudgetMatcher } from '../budgets/matcher.js'
+import { startSamplingHere } from './lazy-start.js'
 
 interface TaskLike {
   id: string
   name: string
   type?: string
   fails?: boolean
+  meta?: Record<string, unknown>
+  tags?: string[]
   suite?: TaskLike
   file?: TaskLike & { projectName?: string }
   result?: { state?: string; retryCount?: number; repeatCount?: number }
@@ -35,38 +42,70 @@ interface ThreadState {
   cleanupHooked: boolean
   /** Attempts so far per test id, in the current file. */
   attempts: Map<string, number>
+  /** Attempts running now in this thread, and whether each overlapped another (test.concurrent). */
+  running: Map<number, { shared: boolean }>
+  seq: number
 }
 
 const STATE = Symbol.for('vitest-profiler.setup-state')
 
 function threadState(): ThreadState {
   const holder = agentSlot() as unknown as Record<symbol, ThreadState | undefined>
-  return (holder[STATE] ??= { roleMarked: false, fileEndPending: false, cleanupHooked: false, attempts: new Map() })
+  return (holder[STATE] ??= { roleMarked: false, fileEndPending: false, cleanupHooked: false, attempts: new Map(), running: new Map(), seq: 0 })
 }
 
 const getAgent = () => agentSlot()[Symbol.for(AGENT_GLOBAL)] as AgentApi | null | undefined
 
-/** Called by the per-run setup stub once per test file, before the file is collected. */
-export async function installTestHooks(): Promise<void> {
-  const agent = getAgent()
-  if (!agent) return
+interface WorkerState {
+  config?: { root?: string; tags?: TagDefinitionLike[] }
+  onCleanup?: (fn: () => unknown) => void
+}
+const workerState = () => (globalThis as { __vitest_worker__?: WorkerState }).__vitest_worker__
+
+/**
+ * Called by the setup stub once per test file, before the file is collected. With profiling on (an agent in
+ * this thread) it records the test windows and checks budgets; with profiling off (the plugin's budgets-only
+ * stub) it checks budgets alone.
+ */
+export async function installTestHooks(options: BudgetSetupOptions = { profiling: true }): Promise<void> {
+  const agent = getAgent() ?? null
   const state = threadState()
-  if (!state.roleMarked) {
-    state.roleMarked = true
-    agent.markRole(undefined, undefined)
+  if (agent) {
+    if (!state.roleMarked) {
+      state.roleMarked = true
+      agent.markRole(undefined, undefined)
+    }
+    // vitest runs no hook of a file whose tests are all skipped (the file's mode is 'skip'), so that file's
+    // afterAll never flushed: close its segment now, before this file's collection starts.
+    if (state.fileEndPending) await agent.flushAll('file-end')
+    state.fileEndPending = true
+    watchFileStart(agent, state)
+    hookWorkerCleanup(agent, state)
   }
-  // vitest runs no hook of a file whose tests are all skipped (the file's mode is 'skip'), so that file's
-  // afterAll never flushed: close its segment now, before this file's collection starts.
-  if (state.fileEndPending) await agent.flushAll('file-end')
-  state.fileEndPending = true
   state.attempts.clear()
-  watchFileStart(agent, state)
-  hookWorkerCleanup(agent, state)
+  expect.extend({ toStayWithinBudget: makeBudgetMatcher({ mark, measureSince }) } as never)
+  const root = workerState()?.config?.root ?? process.cwd()
+  const tags = workerState()?.config?.tags
+  let profiling = agent !== null
+  // Profiling off: sampling starts in this thread at its first test with a line or function budget.
+  let sampled: AgentApi | null = agent
+  const samplingFor = (plan: ReturnType<typeof planFor>): AgentApi | null => {
+    if (sampled || !options.lazyRun || !plan?.budget) return sampled
+    if (plan.budget.lines.length === 0 && plan.budget.functions.length === 0) return null
+    sampled = startSamplingHere(options.lazyRun)
+    if (sampled) {
+      profiling = true
+      state.roleMarked = true
+      sampled.markRole(undefined, undefined)
+      state.fileEndPending = true
+    }
+    return sampled
+  }
 
   // Option serializeConcurrent: one test of this file at a time, so no two windows overlap (exact attribution
   // of concurrent tests, at the price of their concurrency). The wait for the turn is outside the window.
   let turn: Promise<void> = Promise.resolve()
-  const serialize = agent.serializeConcurrent
+  const serialize = agent ? agent.serializeConcurrent : options.serializeConcurrent === true
 
   // vitest calls aroundEach once per attempt (each retry and repeat), with the same task object.
   aroundEach(async (runTest, context) => {
@@ -81,23 +120,62 @@ export async function installTestHooks(): Promise<void> {
     state.attempts.set(task.id, attempt)
     // Read during the attempt: vitest raises retryCount after the attempt's hooks, before the next one.
     const retry = task.result?.retryCount ?? 0
-    const open = agent.openWindow()
+    const plan = planFor(task, options, tags, root)
+    const windows = samplingFor(plan)
+    const open = windows?.openWindow()
+    const id = ++state.seq
+    const me = { shared: state.running.size > 0 }
+    for (const other of state.running.values()) other.shared = true
+    state.running.set(id, me)
+    // After the window opened (which resumes a paused sampler): the meter's start is the window's.
+    const meterStart = plan ? mark() : null
     let threw = false
+    let budgetError: Error | null = null
+    let record: AttemptRecord | undefined
     try {
       await runTest()
     } catch (err) {
       threw = true
       throw err
     } finally {
-      agent.closeWindow(open, describeAttempt(task, attempt, retry, threw))
+      state.running.delete(id)
+      if (plan && meterStart) ({ error: budgetError, record } = checkBudget(task, plan, meterStart, attempt, me.shared, profiling))
+      if (windows && open) windows.closeWindow(open, { ...describeAttempt(task, attempt, retry, threw || budgetError !== null), ...(record ? { budget: record } : {}) })
       release()
     }
+    // Thrown after the test ran, as an assertion would be: vitest fails this attempt (retry, reporters, exit code).
+    if (budgetError) throw budgetError
   })
 
   afterAll(async () => {
+    if (!sampled) return
     state.fileEndPending = false
-    await agent.flushAll('file-end')
+    await sampled.flushAll('file-end')
   })
+}
+
+/** Judges the attempt's budget, records it in the task's meta, and returns it with the error to throw (or null). */
+function checkBudget(
+  task: TaskLike,
+  plan: NonNullable<ReturnType<typeof planFor>>,
+  start: ReturnType<typeof mark>,
+  attempt: number,
+  shared: boolean,
+  profiling: boolean,
+): { error: Error | null; record?: AttemptRecord } {
+  try {
+    const measured = toMeasuredMs(measureSince(start))
+    const names = [...suiteNames(task), task.name]
+    const hint = profiling
+      ? '  lines: in the profiler report at the end of this run'
+      : `  profile just this test to see its lines: ${profileCommand(task.file?.name ?? '', names)}`
+    const { record, error } = judge(plan, measured, attempt, shared, hint)
+    if (task.meta) recordAttempt(task.meta, record)
+    return { error, record }
+  } catch {
+    // A failure of ours must not fail the user's test.
+    return { error: null }
+  }
 }
 
 /**
@@ -137,7 +215,7 @@ function watchFileStart(agent: AgentApi, state: ThreadState): void {
  */
 function hookWorkerCleanup(agent: AgentApi, state: ThreadState): void {
   if (state.cleanupHooked) return
-  const worker = (globalThis as { __vitest_worker__?: { onCleanup?: (fn: () => unknown) => void } }).__vitest_worker__
+  const worker = workerState()
   if (typeof worker?.onCleanup !== 'function') return
   state.cleanupHooked = true
   worker.onCleanup(async () => {

@@ -166,6 +166,9 @@ export class ThreadAgent {
     return this.ended
   }
 
+  /** Called after every flush (the budget meter's record of the agent's own CPU). */
+  onFlushed: () => void = () => {}
+
   /** Called on every turn of this thread's own timer (the watchdog's heartbeat, signal handlers back on). */
   readonly onTick: (() => void)[] = []
 
@@ -236,6 +239,7 @@ export class ThreadAgent {
       this.flushing = false
       this.ownCpuUs += this.cpu.read() - cpuBefore
       this.flushCount++
+      this.onFlushed()
     }
   }
 

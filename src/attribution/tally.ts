@@ -45,8 +45,12 @@ export interface FunctionStat {
   totalUs: number
   selfSamples: number
   totalSamples: number
+  /** Self CPU split: on the test's own thread / on its workers. */
   mainUs: number
   workersUs: number
+  /** Total (inclusive) CPU split: on the test's own thread / on its workers (function budgets, budgets/lines.ts). */
+  totalMainUs: number
+  totalWorkersUs: number
   self: Figure
   total: Figure
 }
@@ -213,6 +217,8 @@ export class Tally {
           if (!placed.stack.some((s) => s.key === fn.key)) {
             f.totalUs += us
             f.totalSamples += agg.count * line.fraction
+            f.totalMainUs += agg.mainUs * line.fraction
+            f.totalWorkersUs += agg.workersUs * line.fraction
           }
           inlinedUs += us
           inlinedCount += agg.count * line.fraction
@@ -225,6 +231,8 @@ export class Tally {
         const acc = this.fns.get(key) ?? this.newFn(key, frame)
         acc.totalUs += agg.cpuUs
         acc.totalSamples += agg.count
+        acc.totalMainUs += agg.mainUs
+        acc.totalWorkersUs += agg.workersUs
         if (i === 0) {
           acc.selfUs += agg.cpuUs - inlinedUs
           acc.selfSamples += agg.count - inlinedCount
@@ -269,6 +277,8 @@ export class Tally {
       totalSamples: 0,
       mainUs: 0,
       workersUs: 0,
+      totalMainUs: 0,
+      totalWorkersUs: 0,
     }
     this.fns.set(key, acc)
     return acc

@@ -12,6 +12,7 @@ import type { Plugin } from 'vite'
 import { resolveOptions, type ProfilerOptions, type ResolvedOptions } from './options.js'
 import { DISABLED_BY_CONFIG, isProfilingOn } from './activation.js'
 import { ProfileSession, type VitestLike } from './session.js'
+import { instrumentForBudgets } from './budgets-only.js'
 
 export type { ProfilerOptions } from './options.js'
 
@@ -31,14 +32,17 @@ export default function profiler(options?: ProfilerOptions): Plugin {
       if (resolved.enabled === false) (globalThis as Record<symbol, unknown>)[DISABLED_BY_CONFIG] = true
       on = isProfilingOn({ enabled: resolved.enabled, mode: env.mode, argv: process.argv, env: process.env })
       const test = (viteConfig as { test?: { projects?: unknown; reporters?: unknown } }).test
-      if (!on || !test?.projects) return
+      if (!test?.projects) return
       // Keep vitest's defaults: an explicit reporters list replaces them (vitest's resolveConfig).
       const existing = test.reporters === undefined ? defaultReporters() : Array.isArray(test.reporters) ? test.reporters : [test.reporters]
-      test.reporters = [...existing, { onInit: (vitest: VitestLike) => ensureSession(vitest, resolved, true) }]
+      const init = on ? (vitest: VitestLike) => ensureSession(vitest, resolved, true) : (vitest: VitestLike) => instrumentForBudgets(vitest, resolved, true)
+      test.reporters = [...existing, { onInit: init }]
     },
     // @ts-expect-error: configureVitest is vitest's hook, unknown to vite's Plugin type.
     configureVitest({ vitest }: { vitest: VitestLike }) {
+      // Profiling off: budgets are still checked, with CPU clocks alone.
       if (on) ensureSession(vitest, resolved, false)
+      else instrumentForBudgets(vitest, resolved, false)
     },
   }
 }

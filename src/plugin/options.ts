@@ -1,6 +1,9 @@
 /**
  * The plugin's options: defaults, and validation that names what was wrong and what is accepted.
  */
+import type { Budget } from '../budgets/types.js'
+import { parseBudget } from '../budgets/parse.js'
+
 export interface ProfilerOptions {
   /**
    * Whether profiling (the sampler) runs. Default 'auto': on with `vitest-profile`, `vitest --mode profile`,
@@ -35,6 +38,11 @@ export interface ProfilerOptions {
    * attribution is exact. Default false: concurrent windows overlap and their time is reported as shared.
    */
   serializeConcurrent?: boolean
+  /**
+   * The default budget of every test, below the budgets of tags, describes and the test's own `meta.budget`
+   * (deep-merged: a test's `{ cpu }` keeps this `wall`). Checked when the plugin is created.
+   */
+  budget?: Budget
 }
 
 export interface ResolvedOptions {
@@ -48,6 +56,8 @@ export interface ResolvedOptions {
   minSamples: number
   expandLibraries: boolean
   serializeConcurrent: boolean
+  /** As given (validated): merged raw with the other levels' budgets before each test's budget is parsed. */
+  budget: Budget | undefined
 }
 
 export const DEFAULT_OPTIONS: ResolvedOptions = {
@@ -61,6 +71,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   minSamples: 20,
   expandLibraries: false,
   serializeConcurrent: false,
+  budget: undefined,
 }
 
 export class ProfilerOptionsError extends Error {
@@ -83,6 +94,8 @@ const CHECKS: Record<keyof ResolvedOptions, Check> = {
   minSamples: integerIn(1, 100_000, 'samples'),
   expandLibraries: (v) => (typeof v === 'boolean' ? null : 'true or false'),
   serializeConcurrent: (v) => (typeof v === 'boolean' ? null : 'true or false'),
+  // Checked by parseBudget below, whose messages name the exact key inside the budget.
+  budget: () => null,
 }
 
 export function resolveOptions(input: unknown): ResolvedOptions {
@@ -99,6 +112,12 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       )
     }
     if (value === undefined) continue
+    if (key === 'budget') {
+      // The option's path is the budget's own ('budget.cpu.main'), so parseBudget's messages fit as they are.
+      const { errors } = parseBudget(value)
+      if (errors.length) throw new ProfilerOptionsError(errors.map((e) => e.message).join('\n'))
+      if (value === null) continue // no default budget, as parseBudget reads null
+    }
     const problem = CHECKS[key as keyof ResolvedOptions](value)
     if (problem) {
       throw new ProfilerOptionsError(`vitest-profiler: option '${key}' must be ${problem}, got ${describe(value)}.`)

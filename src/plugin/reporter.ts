@@ -7,12 +7,13 @@
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pc from 'picocolors'
-import type { ProfileSession } from './session.js'
+import type { JsonReport } from '../report/schema.js'
 import { readRun, type RunData } from '../spool/reader.js'
 import { attributeRun } from '../attribution/pipeline.js'
 import { loadCapturedMaps, nodeIo, saveCapturedMaps } from '../attribution/io.js'
 import type { RawSourceMap } from '../attribution/source-maps.js'
 import { produceReports } from '../report/index.js'
+import { formatBudgets } from '../report/terminal.js'
 import { debug } from '../agent/debug.js'
 import { nowUs } from '../spool/format.js'
 import { processAlive, settleChildren } from './settle.js'
@@ -40,19 +41,29 @@ interface ReportOptionsLike {
   topLines?: number
 }
 
+/** The parts of a ProfileSession the reporter uses (also a budgets-only run's lazily created run). */
+export interface SessionLike {
+  run: { runDir: string; outputDir: string }
+  options: ReportOptionsLike
+  end(): void
+}
+
 export class ProfileReporter {
   private testRunStartUs = 0
 
   constructor(
-    private readonly session: ProfileSession,
+    private readonly session: SessionLike,
     private readonly vitest: VitestLike,
+    /** Budgets-only runs: read and report the run, print nothing (the budget reporter prints the budgets). */
+    private readonly quiet = false,
   ) {}
 
   onTestRunStart(): void {
     this.testRunStartUs = nowUs()
   }
 
-  async onTestRunEnd(): Promise<void> {
+  /** The report of the test run that just ended (null when it could not be read: already said why). */
+  async onTestRunEnd(): Promise<JsonReport | null> {
     const started = performance.now()
     try {
       if (!this.vitest.config.watch) this.session.end()
@@ -84,11 +95,20 @@ export class ProfileReporter {
         // text of a hot line, which is what a log reader came for.
         width: process.stdout.columns || Number(process.env.COLUMNS) || 160,
         topLines: options.topLines ?? 5,
+        projectRoots: projectRoots(this.vitest),
       })
-      if (options.summary) {
-        if (stdoutIsMachineReadable(this.vitest.config)) this.vitest.logger.error(produced.text)
-        else this.vitest.logger.log(produced.text)
+      const toStderr = stdoutIsMachineReadable(this.vitest.config)
+      // The budgets are part of the terminal report; without it (summary: false) they are still printed, since
+      // a budget judged here can fail the run.
+      const budgetsAlone = () => (produced.report ? formatBudgets(produced.report, pc.isColorSupported) : '')
+      const text = this.quiet ? '' : options.summary ? produced.text || budgetsAlone() : budgetsAlone()
+      if (text) {
+        if (toStderr) this.vitest.logger.error(text)
+        else this.vitest.logger.log(text)
       }
+      // A line or function budget failed: known only now, after vitest reported the test (it may have passed).
+      // The run fails through its exit code; the finished test's state is never touched (PLATFORM-FACTS.md).
+      if (produced.report?.budgets.failedAfterRun.length) process.exitCode = 1
       for (const e of produced.errors) this.vitest.logger.error(`vitest-profiler: report incomplete: ${e}`)
       const now = performance.now()
       debug(
@@ -96,10 +116,27 @@ export class ProfileReporter {
         `read, attributed and reported in ${(now - started).toFixed(0)} ms (waiting for finishing children ${settledMs.toFixed(0)}, read and maps ${readMs.toFixed(0)}, ` +
           `attribution ${(attributedAt - started - readMs).toFixed(0)}, reports ${(now - attributedAt).toFixed(0)})`,
       )
+      return produced.report ?? null
     } catch (err) {
       this.vitest.logger.error(`vitest-profiler: could not read the profile of this run: ${(err as Error).stack ?? err}`)
+      return null
     }
   }
+}
+
+/** Each project's root by its name ('' for an unnamed one): where its tests' `lines` budget keys start. */
+export function projectRoots(vitest: VitestLike): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const project of vitest.projects ?? []) {
+    try {
+      const p = project as { name?: string; config?: { root?: string; name?: string } }
+      const name = p.name ?? p.config?.name ?? ''
+      if (p.config?.root && !(name in out)) out[name] = p.config.root
+    } catch {
+      // A project without a config: its keys resolve against the run's root.
+    }
+  }
+  return out
 }
 
 /**

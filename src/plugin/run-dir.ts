@@ -6,8 +6,11 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { RUN_MANIFEST_FILE, SPOOL_VERSION, nowUs, type AgentConfig, type RunManifest } from '../spool/format.js'
+import { SPOOL_VERSION, nowUs, type AgentConfig, type RunManifest } from '../spool/format.js'
+import { materializeRun, writeManifest, type RunFiles } from '../spool/run-files.js'
+export { materializeRun, writeManifest }
 import type { ResolvedOptions } from './options.js'
+import type { BudgetSetupOptions } from '../budgets/attempt.js'
 
 export interface Run {
   runId: string
@@ -25,10 +28,27 @@ export const agentPath = (): string => fileURLToPath(new URL('./agent/preload.cj
 export const setupFilePath = (): string => fileURLToPath(new URL('./agent/setup.js', import.meta.url))
 
 export function createRun(rootDir: string, options: ResolvedOptions, vitestVersion: string): Run {
+  const planned = planRun(rootDir, options, vitestVersion)
+  materializeRun(planned)
+  const setupPath = writeSetupStub(path.dirname(planned.bootstrapPath), planned.runId, setupOptions(options, true))
+  return { runId: planned.runId, runDir: planned.runDir, outputDir: planned.outputDir, bootstrapPath: planned.bootstrapPath, manifest: planned.manifest, setupPath }
+}
+
+/** A run not yet on disk (materializeRun writes it). JSON: a budgets-only run hands it to its test threads. */
+export interface PlannedRun extends RunFiles {
+  runId: string
+  outputDir: string
+}
+
+/**
+ * A run's ids, config and bootstrap preload, without its folder: a budgets-only run (plugin/budgets-only.ts)
+ * creates the folder only if a test needs samples (a line or function budget), from inside that test's thread
+ * (materializeRun), and most runs never do.
+ */
+export function planRun(rootDir: string, options: ResolvedOptions, vitestVersion: string): PlannedRun {
   const outputDir = path.resolve(rootDir, options.outputDir)
   const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${process.pid}`
   const runDir = path.join(outputDir, 'runs', runId)
-  fs.mkdirSync(runDir, { recursive: true })
   pruneRuns(outputDir, options.keepRuns, runId)
   const config: AgentConfig = {
     version: SPOOL_VERSION,
@@ -52,18 +72,13 @@ export function createRun(rootDir: string, options: ResolvedOptions, vitestVersi
     nodeVersion: process.version,
     config,
   }
-  writeManifest(runDir, manifest)
-  const bootstrapDir = path.join(outputDir, 'bootstrap')
-  fs.mkdirSync(bootstrapDir, { recursive: true })
-  const bootstrapPath = path.join(bootstrapDir, `${runId}.cjs`)
-  fs.writeFileSync(
-    bootstrapPath,
+  const bootstrapPath = path.join(outputDir, 'bootstrap', `${runId}.cjs`)
+  const bootstrapSource =
     `// vitest-profiler: preload of run ${runId}. Inert once the run has ended.\n` +
-      `try { require(${JSON.stringify(agentPath())}).start(${JSON.stringify(config)}, __filename) } catch {}\n`,
-  )
-  const setupPath = writeSetupStub(bootstrapDir, runId)
-  return { runId, runDir, outputDir, bootstrapPath, setupPath, manifest }
+    `try { require(${JSON.stringify(agentPath())}).start(${JSON.stringify(config)}, __filename) } catch {}\n`
+  return { runId, runDir, outputDir, bootstrapPath, bootstrapSource, manifest }
 }
+
 
 /**
  * The setup file of the run: a stub that calls installTestHooks() of the real module (dist/agent/setup.js).
@@ -72,24 +87,33 @@ export function createRun(rootDir: string, options: ResolvedOptions, vitestVersi
  * workers that run several files. The real module, installed under node_modules, is imported natively and
  * evaluated once per worker, so it must not register hooks at its top level (agent/setup.ts).
  */
-function writeSetupStub(dir: string, runId: string): string {
+function writeSetupStub(dir: string, runId: string, opts: BudgetSetupOptions): string {
   const file = path.join(dir, `${runId}.setup.mjs`)
-  fs.writeFileSync(
-    file,
-    `// vitest-profiler: test hooks of run ${runId}, installed once per test file.\n` +
-      `import { installTestHooks } from ${JSON.stringify(pathToFileURL(setupFilePath()).href)}\n` +
-      `await installTestHooks()\n`,
-  )
+  fs.writeFileSync(file, setupStubSource(`test hooks of run ${runId}`, opts))
   return file
 }
 
-export function writeManifest(runDir: string, manifest: RunManifest): void {
-  const file = path.join(runDir, RUN_MANIFEST_FILE)
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify(manifest, null, 2))
-  fs.renameSync(`${file}.tmp`, file)
+/** The setup options of a run (JSON, written into the stub). */
+export function setupOptions(options: ResolvedOptions, profiling: boolean): BudgetSetupOptions {
+  return {
+    ...(options.budget !== undefined ? { budget: options.budget } : {}),
+    minSamples: options.minSamples,
+    profiling,
+    serializeConcurrent: options.serializeConcurrent,
+  }
 }
 
-export function endRun(run: Run): void {
+/** The setup stub's source: calls installTestHooks() of dist/agent/setup.js with the run's options. */
+export function setupStubSource(what: string, opts: BudgetSetupOptions): string {
+  return (
+    `// vitest-profiler: ${what}, installed once per test file.\n` +
+    `import { installTestHooks } from ${JSON.stringify(pathToFileURL(setupFilePath()).href)}\n` +
+    `await installTestHooks(${JSON.stringify(opts)})\n`
+  )
+}
+
+
+export function endRun(run: Pick<Run, 'runDir' | 'manifest'>): void {
   run.manifest.endedAt = new Date().toISOString()
   run.manifest.endUs = nowUs()
   writeManifest(run.runDir, run.manifest)

@@ -20,6 +20,8 @@ export interface ProduceOptions {
   width: number
   topLines?: number
   renderers?: Renderer[]
+  /** Each project's root by name: `lines` budget keys are relative to it (model.ts). */
+  projectRoots?: Record<string, string>
 }
 
 export interface Produced {
@@ -33,7 +35,7 @@ export function produceReports(a: Attribution, options: ProduceOptions): Produce
   const errors: string[] = []
   let report: JsonReport | null = null
   try {
-    report = buildReport(a)
+    report = buildReport(a, options.projectRoots ? { projectRoots: options.projectRoots } : {})
   } catch (err) {
     return { text: '', report: null, files: [], errors: [`report model: ${(err as Error).stack ?? err}`] }
   }

@@ -8,12 +8,26 @@ import type { LineStat } from '../attribution/tally.js'
 import { attemptOf, fullTestName, testPath } from '../attribution/windows.js'
 import { attributable, nativeByBucket, nativeLabel, type NativeShare } from '../attribution/native.js'
 import { threadCounts, type NativeProcess } from '../attribution/threads.js'
-import { REPORT_SCHEMA, REPORT_VERSION, type JsonBucket, type JsonLine, type JsonNativeProcess, type JsonReport, type JsonShare } from './schema.js'
+import { REPORT_SCHEMA, REPORT_VERSION, type JsonBucket, type JsonBudget, type JsonBudgetTotals, type JsonLine, type JsonNativeProcess, type JsonReport, type JsonShare } from './schema.js'
+import { foldVerdict, formatSampledFailure, formatTopLines, judgeSampled, type SampledCheck } from '../budgets/lines.js'
+import { formatBudgetMessage } from '../budgets/evaluate.js'
+import type { AttemptRecord } from '../budgets/attempt.js'
+import { totals, type BudgetedTest } from '../budgets/summary.js'
 
 export interface ModelOptions {
   /** Lines and functions kept per bucket (the heaviest). */
   maxLines?: number
+  /**
+   * The root of each project by its name ('' for an unnamed project): `lines` budget keys are relative to it.
+   * A project not named here: the run's root.
+   */
+  projectRoots?: Record<string, string>
 }
+
+const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`)
+
+/** Lines a budget failure's message names (the test's heaviest). */
+const TOP_BUDGET_LINES = 3
 
 const round = (n: number) => Math.round(n)
 const round4 = (n: number) => Math.round(n * 10000) / 10000
@@ -47,6 +61,13 @@ export function buildReport(a: Attribution, options: ModelOptions = {}): JsonRep
   }
   const native = nativeByBucket(a.tree, a.windows)
   const counts = threadCounts(a.tree)
+  const tests = a.tests.map((b) => bucket(a, b, max, native.get(b.key) ?? [], options))
+  const budgets = budgetTotals(tests)
+  if (tests.some((t) => t.budget?.sampled.some((c) => c.kind === 'line' && c.matched.length === 0))) {
+    notes.push(
+      "a line budget's line got no sample in its test: only lines V8 placed exactly count (not a function's declaration standing for lines the source map could not place)",
+    )
+  }
   notes.push(
     'V8 records the executing line per profile node and chunk (positionTicks), not per sample: a function\'s samples in a test are split over its lines by that chunk\'s line histogram.',
   )
@@ -82,10 +103,130 @@ export function buildReport(a: Attribution, options: ModelOptions = {}): JsonRep
     })),
     native: a.tree.native.map(nativeProcess),
     missing: a.tree.missing,
-    tests: a.tests.map((b) => bucket(a, b, max, native.get(b.key) ?? [])),
-    outside: a.outside.map((b) => bucket(a, b, max, native.get(b.key) ?? [])),
-    unattributed: a.unattributed.map((b) => bucket(a, b, max, native.get(b.key) ?? [])),
+    tests,
+    outside: a.outside.map((b) => bucket(a, b, max, native.get(b.key) ?? [], options)),
+    unattributed: a.unattributed.map((b) => bucket(a, b, max, native.get(b.key) ?? [], options)),
     notes,
+    budgets,
+  }
+}
+
+/**
+ * Marks each test's last attempt and counts the tests by it (summary.ts `totals`, the closing line's
+ * numbers). A test is its vitest id (the bucket id without `#<n>`).
+ */
+function budgetTotals(tests: JsonBucket[]): JsonBudgetTotals {
+  const last = new Map<string, JsonBucket>()
+  for (const t of tests) {
+    if (!t.budget) continue
+    const id = t.id.replace(/#\d+$/, '')
+    const seen = last.get(id)
+    if (!seen || (t.attempt ?? 0) >= (seen.attempt ?? 0)) last.set(id, t)
+  }
+  const counted: BudgetedTest[] = []
+  const failedAfterRun: string[] = []
+  for (const t of tests) {
+    if (!t.budget) continue
+    t.budget.last = last.get(t.id.replace(/#\d+$/, '')) === t
+    if (!t.budget.last) continue
+    // totals() reads the verdict only; the rest of the record is not needed for counting.
+    counted.push({ name: t.fullName, file: t.file ?? '', last: { verdict: t.budget.verdict } as AttemptRecord, attempts: [] })
+    if (t.budget.sampled.some((c) => c.verdict === 'fail')) failedAfterRun.push(t.id)
+  }
+  return { tests: counted.length, ...totals(counted), failedAfterRun }
+}
+
+/**
+ * A failure of ours in judging budgets loses that test's line/function verdicts (said in `errors`), not the
+ * report: the thread's verdicts stand as recorded (a record that cannot be read at all: no budget).
+ */
+function safeBudget(a: Attribution, b: BucketResult, record: AttemptRecord, lines: JsonLine[], native: NativeShare[], options: ModelOptions): JsonBudget | null {
+  try {
+    return budgetOfBucket(a, b, record, lines, native, options)
+  } catch (err) {
+    try {
+      const fallback = budgetOfBucket(a, b, { ...record, limits: undefined }, lines, native, options)
+      return { ...fallback, errors: [...fallback.errors, `vitest-profiler: line and function budgets could not be judged: ${String(err)}`] }
+    } catch {
+      return null // a record we cannot read at all (a spool from another version)
+    }
+  }
+}
+
+/** A test attempt's budgets: the thread's verdicts as recorded, the line and function budgets judged here. */
+function budgetOfBucket(a: Attribution, b: BucketResult, record: AttemptRecord, lines: JsonLine[], native: NativeShare[], options: ModelOptions): JsonBudget {
+  const nativeUs = native.reduce((s, n) => s + n.cpuUs, 0)
+  let sampled: SampledCheck[] = []
+  const limits = record.limits
+  if (record.verdict !== 'invalid' && limits && (limits.lines.length || limits.functions.length)) {
+    const w = b.ref.kind === 'test' ? b.ref.window.event : null
+    const projectRoot = w ? options.projectRoots?.[w.project] : undefined
+    sampled = judgeSampled(
+      limits,
+      { sampledUs: b.cpu.mainUs + b.cpu.workersUs, totalUs: b.cpu.mainUs + b.cpu.workersUs + nativeUs, nEff: b.nEff, lines: b.lines, functions: b.functions },
+      { rootDir: a.rootDir, minSamples: a.options.minSamples, ...(projectRoot ? { projectRoot } : {}) },
+    )
+  }
+  const verdict = foldVerdict(record.verdict, sampled)
+  let message: string | null = null
+  if (verdict === 'fail') {
+    const parts: string[] = []
+    if (record.verdict === 'fail') parts.push(formatBudgetMessage(record.checks, record.measured, ''))
+    for (const c of sampled) if (c.verdict === 'fail') parts.push(...formatSampledFailure(c))
+    // Processes that are not Node are on no line, but they can be where the time went (all of it, for a shell
+    // loop): they compete with the lines for the top places.
+    const top = [
+      ...lines.slice(0, TOP_BUDGET_LINES).map((l) => ({ where: l.line === null ? l.file : `${l.file}:${l.line}`, functionName: l.function, cpuUs: l.cpuUs, mainUs: l.mainUs, workersUs: l.workersUs })),
+      ...native.map((n) => ({ where: `${clip(nativeLabel(n.command), 60)} (CPU from the OS, no lines)`, functionName: '', cpuUs: round(n.cpuUs), mainUs: 0, workersUs: round(n.cpuUs) })),
+    ]
+      .sort((x, y) => y.cpuUs - x.cpuUs)
+      .slice(0, TOP_BUDGET_LINES)
+    parts.push(...formatTopLines(top))
+    if (record.shared) parts.push('  note: this test ran concurrently with others in its thread: the figures are those of the shared window')
+    message = parts.join('\n')
+  }
+  const us = (ms: number) => Math.round(ms * 1000)
+  const m = record.measured
+  return {
+    verdict,
+    threadVerdict: record.verdict,
+    last: true,
+    shared: record.shared,
+    errors: record.errors ?? [],
+    checks: record.checks.map((c) => ({ key: c.key, measuredUs: us(c.measuredMs), budgetUs: us(c.budgetMs), boundUs: us(c.boundMs), verdict: c.verdict })),
+    measured: {
+      wallUs: us(m.wall),
+      mainUs: us(m.main),
+      workersUs: us(m.workers),
+      threadsUs: us(m.threads),
+      processesUs: us(m.processes),
+      boundUs: us(m.bound),
+      threadCount: m.threadCount,
+      processCount: m.processCount,
+      notes: m.notes,
+    },
+    sampled: sampled.map((c) => ({
+      key: c.key,
+      kind: c.kind,
+      target: c.target,
+      limitUs: c.limit.kind === 'ms' ? us(c.limit.ms) : null,
+      limitShare: c.limit.kind === 'share' ? c.limit.share : null,
+      cpuUs: round(c.cpuUs),
+      lowUs: round(c.lowUs),
+      highUs: round(c.highUs),
+      mainUs: round(c.mainUs),
+      workersUs: round(c.workersUs),
+      share: round4(c.share),
+      shareLow: round4(c.shareLow),
+      shareHigh: round4(c.shareHigh),
+      samples: round4(c.samples),
+      minSamples: c.minSamples,
+      strict: c.strict,
+      verdict: c.verdict,
+      reason: c.reason,
+      matched: c.matched,
+    })),
+    message,
   }
 }
 
@@ -107,7 +248,7 @@ function nativeProcess(p: NativeProcess): JsonNativeProcess {
   }
 }
 
-function bucket(a: Attribution, b: BucketResult, max: number, nativeShares: NativeShare[]): JsonBucket {
+function bucket(a: Attribution, b: BucketResult, max: number, nativeShares: NativeShare[], options: ModelOptions): JsonBucket {
   const ref = b.ref
   const w = ref.kind === 'test' ? ref.window.event : null
   const fnTotals = new Map(b.functions.map((f) => [f.key, f.totalUs]))
@@ -125,6 +266,7 @@ function bucket(a: Attribution, b: BucketResult, max: number, nativeShares: Nati
         ? 'outside tests (setup, collection, hooks)'
         : 'outside any test file (start-up, teardown)'
       : `thread ${ref.kind === 'unattributed' ? ref.thread : ''} (no test thread known)`
+  const lines = b.lines.slice(0, max).map((l) => line(a, l, l.url === '' && l.group !== null ? null : (fnTotals.get(l.functionKey) ?? l.cpuUs), scale))
   return {
     kind: ref.kind,
     id: ref.kind === 'test' ? ref.window.key : b.key,
@@ -167,7 +309,7 @@ function bucket(a: Attribution, b: BucketResult, max: number, nativeShares: Nati
       waitedFor: b.waiting.waitedFor.slice(0, 10).map((l) => ({ file: l.file, line: l.line, function: l.functionName, cpuUs: round(l.cpuUs), samples: round4(l.samples) })),
     },
     threads: b.threads.map((t) => ({ key: t.key, role: t.isMain ? 'main' : 'worker', cpuUs: round(t.cpuUs), samples: t.onCpuSamples, idleUs: round(t.idleUs), waitingUs: round(t.waitingUs) })),
-    lines: b.lines.slice(0, max).map((l) => line(a, l, l.url === '' && l.group !== null ? null : (fnTotals.get(l.functionKey) ?? l.cpuUs), scale)),
+    lines,
     functions: b.functions.slice(0, max).map((f) => ({
       name: f.functionName,
       file: f.file,
@@ -181,6 +323,7 @@ function bucket(a: Attribution, b: BucketResult, max: number, nativeShares: Nati
       self: share(f.self),
       total: share(f.total),
     })),
+    budget: w?.budget ? safeBudget(a, b, w.budget, lines, nativeShares, options) : null,
   }
 }
 

@@ -4,6 +4,8 @@
  *
  * Versioning: `version` is bumped on any change that removes or re-means a field. Adding an optional field
  * does not bump it. Readers must ignore fields they do not know.
+ * - 2: budgets (`budgets`, `tests[].budget`); a test's `state` stays vitest's, and a budget judged after the run
+ *   (lines, functions) can fail the run while vitest saw the test pass: read `budget.verdict` for that.
  *
  * Units: every `...Us` is MICROSECONDS. CPU figures are on-CPU time from per-thread CPU clocks (flag
  * `estimated` when a thread had no clock and wall time of on-CPU samples stood in). Shares are fractions 0..1.
@@ -11,7 +13,7 @@
  */
 
 export const REPORT_SCHEMA = 'vitest-profiler/report'
-export const REPORT_VERSION = 1
+export const REPORT_VERSION = 2
 
 export interface JsonReport {
   schema: typeof REPORT_SCHEMA
@@ -59,6 +61,99 @@ export interface JsonReport {
   unattributed: JsonBucket[]
   /** Human-readable caveats that apply to this run (function-level mapping, clockless threads, ...). */
   notes: string[]
+  /**
+   * The budgets of the run (`meta.budget`, src/budgets/): each test counted once, by its last attempt (as vitest
+   * counts a retried test), its verdict over every budget (`tests[].budget.verdict`); `invalid` (bad budget
+   * input, the test failed on it) counts as failed. All zero when no test had a budget.
+   */
+  budgets: JsonBudgetTotals
+}
+
+export interface JsonBudgetTotals {
+  /** Tests with a budget (by their last attempt). passed + failed + inconclusive = tests. */
+  tests: number
+  passed: number
+  failed: number
+  inconclusive: number
+  /**
+   * Ids (`tests[].id`) of last attempts that failed a line or function budget, judged here from the samples
+   * after the run: vitest could not know (it may show the test as passed), and the run's exit code is 1.
+   */
+  failedAfterRun: string[]
+}
+
+/**
+ * A test attempt's budgets and their verdicts. cpu/wall were judged in the test's own thread when the attempt
+ * ended, from CPU clocks (src/budgets/evaluate.ts; a failure failed the test in vitest); lines and functions
+ * here, from this window's samples (src/budgets/lines.ts).
+ */
+export interface JsonBudget {
+  /**
+   * Over every budget of the attempt, the worst of: 'fail' > 'inconclusive' > 'pass'. 'invalid': the budget
+   * was bad input (`errors`), nothing was judged, the test failed on it.
+   */
+  verdict: 'pass' | 'fail' | 'inconclusive' | 'invalid'
+  /** The verdict of the test's thread (cpu and wall only), as vitest saw it. */
+  threadVerdict: 'pass' | 'fail' | 'inconclusive' | 'invalid'
+  /** This is the test's last attempt: the one that counts in `budgets`. */
+  last: boolean
+  /** The window overlapped other tests' (test.concurrent): the figures are the shared window's. */
+  shared: boolean
+  /** Bad input: one message per problem (verdict 'invalid'). */
+  errors: string[]
+  /**
+   * cpu and wall budgets. `key`: 'cpu', 'cpu.main', 'cpu.workers' or 'wall'. Budget meter figures, MICROSECONDS
+   * (the meter's are rounded to 10 us); `boundUs`: their error bound (fail only beyond it, else inconclusive).
+   */
+  checks: { key: string; measuredUs: number; budgetUs: number; boundUs: number; verdict: 'pass' | 'fail' | 'inconclusive' }[]
+  /**
+   * What the budget meter measured in the test's thread (MICROSECONDS): wall time (hooks included), CPU of the
+   * test's thread, of its workers and processes (`workersUs` = `threadsUs` + `processesUs`), and the CPU bound.
+   * It differs a little from `cpu` of the bucket, which is the profiler's window (without the hooks' edges).
+   */
+  measured: { wallUs: number; mainUs: number; workersUs: number; threadsUs: number; processesUs: number; boundUs: number; threadCount: number; processCount: number; notes: string[] }
+  /** Line and function budgets, judged after the run from this window's samples. */
+  sampled: JsonSampledCheck[]
+  /** The failure message (as vitest shows a failed budget, with the test's top 3 lines); null unless verdict 'fail'. */
+  message: string | null
+}
+
+export interface JsonSampledCheck {
+  /** 'lines.src/parse.ts:42' or 'functions.parseRow'. */
+  key: string
+  kind: 'line' | 'function'
+  /** The line key as written (relative to the test's project root), or the function name. */
+  target: string
+  /** The limit: a duration (`limitUs`, MICROSECONDS) or a share of the test's CPU (`limitShare`, 0..1); the other is null. */
+  limitUs: number | null
+  limitShare: number | null
+  /**
+   * The line's SELF CPU / the function's TOTAL (inclusive) CPU in this window, over all the test's threads and
+   * processes (MICROSECONDS), with its 95% bounds and its part on the test's own thread and on its workers.
+   * Functions of the same name add up.
+   */
+  cpuUs: number
+  lowUs: number
+  highUs: number
+  mainUs: number
+  workersUs: number
+  /** The same as a share of the test's CPU (`cpu.totalUs`), 0..1, with its 95% bounds. */
+  share: number
+  shareLow: number
+  shareHigh: number
+  /** Samples behind the figure (fractional: line histograms split a node's samples). */
+  samples: number
+  /** Below it the figure is inconclusive (the budget's `minSamples`, else `model.minSamples`). */
+  minSamples: number
+  strict: boolean
+  verdict: 'pass' | 'fail' | 'inconclusive'
+  /**
+   * Why the verdict is not a plain pass/fail: 'samples': fewer than minSamples; 'bound': the 95% bound straddles
+   * the limit. Under `strict` either is a fail.
+   */
+  reason: 'samples' | 'bound' | null
+  /** The attributed lines ('src/parse.ts:42') or functions ('parseRow (src/parse.ts:10)') summed; empty: no sample. */
+  matched: string[]
 }
 
 export interface JsonThread {
@@ -168,6 +263,8 @@ export interface JsonBucket {
   threads: { key: string; role: 'main' | 'worker'; cpuUs: number; samples: number; idleUs: number; waitingUs: number }[]
   lines: JsonLine[]
   functions: JsonFunction[]
+  /** Tests with a budget: its verdicts in this attempt; null otherwise (and for outside/unattributed buckets). */
+  budget: JsonBudget | null
 }
 
 export interface JsonLine {
@@ -203,6 +300,7 @@ export interface JsonFunction {
   package: string | null
   selfUs: number
   totalUs: number
+  /** Self CPU on the test's own thread / on its workers. */
   mainUs: number
   workersUs: number
   self: JsonShare

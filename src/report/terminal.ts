@@ -6,8 +6,10 @@
  * (NO_COLOR / FORCE_COLOR respected by the caller's `color`), lines cut to the terminal width.
  */
 import pc from 'picocolors'
-import type { JsonBucket, JsonLine, JsonReport, JsonShare } from './schema.js'
+import type { JsonBucket, JsonLine, JsonReport, JsonSampledCheck, JsonShare } from './schema.js'
 import type { RenderContext } from './renderer.js'
+import { closingLine } from '../budgets/summary.js'
+import { formatMs } from '../budgets/parse.js'
 
 type Colors = ReturnType<typeof pc.createColors>
 
@@ -74,29 +76,32 @@ export function formatTerminal(report: JsonReport, ctx: Pick<RenderContext, 'col
   push(`${c.bold(c.inverse(' vitest-profiler '))} ${c.dim(`run ${report.run.runId} · interval ${report.run.intervalUs}µs · ±: 95% bound · < ${report.model.minSamples} samples: inconclusive`)}`)
   push()
 
-  // Test table.
-  const nameW = Math.max(20, W - 2 - 9 * 4 - 14)
-  push(c.dim(`  ${pad('test', nameW)}${lpad('wall', 9)}${lpad('cpu', 9)}${lpad('main', 9)}${lpad('workers', 9)}${lpad('samples', 14)}`))
+  // Test table. The budget verdict column (only when a test has a budget) comes right after the name and is
+  // taken out of the name's width: a narrow terminal cuts the figures at the row's end, never the verdict.
+  const budgeted = report.tests.some((t) => t.budget)
+  const BW = budgeted ? VERDICT_W : 0
+  const nameW = Math.max(20, W - 2 - 9 * 4 - 14 - BW)
+  push(c.dim(`  ${pad('test', nameW)}${budgeted ? pad('budget', BW) : ''}${lpad('wall', 9)}${lpad('cpu', 9)}${lpad('main', 9)}${lpad('workers', 9)}${lpad('samples', 14)}`))
   const multi = retried(report.tests)
   for (const t of report.tests) {
     // Attempt and state go with the name, not after the last column, where a full-width row has no room left.
-    const marks: string[] = []
-    if (multi.has(baseId(t.id)) && t.attempt !== null) marks.push(`attempt ${t.attempt}`)
-    if (t.state === 'fail') marks.push('failed')
-    const suffix = marks.length ? ` (${marks.join(', ')})` : ''
-    const name = ellipsizeMiddle(testLabel(t), Math.max(10, nameW - 1 - suffix.length)) + (t.state === 'fail' ? c.red(suffix) : c.cyan(suffix))
-    const flags: string[] = []
-    if (t.sharedWith.length) flags.push(c.yellow(`shared with ${t.sharedWith.length} concurrent`))
-    if (t.cpu.estimated) flags.push(c.yellow('cpu estimated'))
+    // So do the flags (shared windows, estimated CPU): after the last column a full-width row cuts them off.
+    const marks: { text: string; color: (s: string) => string }[] = []
+    if (multi.has(baseId(t.id)) && t.attempt !== null) marks.push({ text: `attempt ${t.attempt}`, color: c.cyan })
+    if (t.state === 'fail') marks.push({ text: 'failed', color: c.red })
+    if (t.sharedWith.length) marks.push({ text: `shared with ${t.sharedWith.length} concurrent`, color: c.yellow })
+    if (t.cpu.estimated) marks.push({ text: 'cpu estimated', color: c.yellow })
+    const suffixLength = marks.length ? 3 + marks.reduce((n, m) => n + m.text.length, 0) + 2 * (marks.length - 1) : 0
+    const suffix = marks.length ? ` (${marks.map((m) => m.color(m.text)).join(', ')})` : ''
+    const name = ellipsizeMiddle(testLabel(t), Math.max(10, nameW - 1 - suffixLength)) + suffix
     push(
-      `  ${pad(name, nameW)}${lpad(fmtUs(t.wallUs), 9)}${lpad(fmtUs(t.cpu.totalUs), 9)}${lpad(fmtUs(t.cpu.mainUs), 9)}${lpad(fmtUs(t.cpu.workersUs), 9)}${lpad(`${t.samples.main}+${t.samples.workers}`, 14)}` +
-        (flags.length ? ' ' + flags.join(' ') : ''),
+      `  ${pad(name, nameW)}${budgeted ? pad(verdictCell(c, t), BW) : ''}${lpad(fmtUs(t.wallUs), 9)}${lpad(fmtUs(t.cpu.totalUs), 9)}${lpad(fmtUs(t.cpu.mainUs), 9)}${lpad(fmtUs(t.cpu.workersUs), 9)}${lpad(`${t.samples.main}+${t.samples.workers}`, 14)}`,
     )
   }
   for (const o of report.outside) {
     if (o.cpu.totalUs < 1000 && o.samples.main + o.samples.workers < report.model.minSamples) continue
     const name = ellipsizeLeft(`${o.file ?? '(no file)'} > ${c.dim('(outside tests)')}`, nameW - 1 + visible(c.dim('')))
-    push(`  ${pad(name, nameW)}${lpad('', 9)}${lpad(fmtUs(o.cpu.totalUs), 9)}${lpad(fmtUs(o.cpu.mainUs), 9)}${lpad(fmtUs(o.cpu.workersUs), 9)}${lpad(`${o.samples.main}+${o.samples.workers}`, 14)}`)
+    push(`  ${pad(name, nameW)}${' '.repeat(BW)}${lpad('', 9)}${lpad(fmtUs(o.cpu.totalUs), 9)}${lpad(fmtUs(o.cpu.mainUs), 9)}${lpad(fmtUs(o.cpu.workersUs), 9)}${lpad(`${o.samples.main}+${o.samples.workers}`, 14)}`)
   }
 
   // Hot lines of the heaviest tests.
@@ -134,7 +139,71 @@ export function formatTerminal(report: JsonReport, ctx: Pick<RenderContext, 'col
       else out.push(`  ${pad(r, 11)} ${paths.length} files in ${commonDir(paths)}`)
     }
   }
+  const budgets = formatBudgets(report, ctx.color)
+  if (budgets) {
+    out.push('')
+    out.push(budgets)
+  }
   push()
+  return out.join('\n')
+}
+
+/** 'inconclusive' and a space: the verdict column's width. */
+const VERDICT_W = 13
+
+const VERDICT_TEXT = { pass: 'pass', fail: 'FAIL', inconclusive: 'inconclusive', invalid: 'invalid' } as const
+
+function verdictCell(c: Colors, t: JsonBucket): string {
+  if (!t.budget) return ''
+  const v = t.budget.verdict
+  const text = VERDICT_TEXT[v]
+  return v === 'pass' ? c.green(text) : v === 'inconclusive' ? c.yellow(text) : c.red(text)
+}
+
+/** A figure of a line/function budget against its limit: '120 ms ± 8.00 ms' or '85.0% ± 4.1% (120 ms)'. */
+function sampledFigure(s: JsonSampledCheck): string {
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`
+  if (s.limitUs !== null) {
+    const half = Math.max(s.highUs - s.cpuUs, s.cpuUs - s.lowUs) / 1000
+    return `${formatMs(s.cpuUs / 1000)}${half > 0 ? ` ± ${formatMs(half)}` : ''} against ${formatMs(s.limitUs / 1000)}`
+  }
+  const half = Math.max(s.shareHigh - s.share, s.share - s.shareLow)
+  return `${pct(s.share)}${half > 0 ? ` ± ${pct(half)}` : ''} (${formatMs(s.cpuUs / 1000)}) against ${pct(s.limitShare ?? 0)}`
+}
+
+/**
+ * The run's budgets, at the end of the terminal report (also printed alone when the report is off, since a
+ * budget judged after the run fails the run): each failed test (by its last attempt) with its message and its
+ * top lines, each inconclusive test with what was inconclusive, and the closing line
+ * `budgets: N passed, M failed, K inconclusive`. '' when no test had a budget. Never cut: tests match it whole.
+ */
+export function formatBudgets(report: JsonReport, color: boolean): string {
+  const totals = report.budgets
+  if (!totals || totals.tests === 0) return ''
+  const c = pc.createColors(color)
+  const multi = retried(report.tests)
+  const out: string[] = []
+  const label = (t: JsonBucket) => testLabel(t) + (multi.has(baseId(t.id)) ? ` (attempt ${t.attempt})` : '')
+  for (const t of report.tests) {
+    const b = t.budget
+    if (!b?.last || b.verdict !== 'fail' || !b.message) continue
+    const after = totals.failedAfterRun.includes(t.id) ? c.dim(' (judged after the run from its samples: this fails the run)') : ''
+    out.push(`  ${c.red(c.bold('budget failed'))} ${label(t)}${after}`)
+    for (const l of b.message.split('\n')) out.push(`    ${l}`)
+  }
+  for (const t of report.tests) {
+    const b = t.budget
+    if (!b?.last || b.verdict !== 'inconclusive') continue
+    const what = [
+      ...b.checks.filter((k) => k.verdict === 'inconclusive').map((k) => `${k.key} ${formatMs(k.measuredUs / 1000)} ± ${formatMs(k.boundUs / 1000)} against ${formatMs(k.budgetUs / 1000)}`),
+      ...b.sampled
+        .filter((s) => s.verdict === 'inconclusive')
+        .map((s) => `${s.key} ${sampledFigure(s)} (${s.reason === 'samples' ? `${Math.floor(s.samples)} samples, fewer than minSamples ${s.minSamples}` : 'its 95% bound straddles the budget'})`),
+    ]
+    out.push(`  ${c.yellow('inconclusive')}: ${label(t)}: ${what.join('; ')}`)
+  }
+  const line = closingLine(totals)
+  out.push(`  ${(totals.failed ? c.red : totals.inconclusive ? c.yellow : c.green)(line)}`)
   return out.join('\n')
 }
 

@@ -205,6 +205,12 @@ export interface WindowEvent extends EventBase {
   attempt?: number
   /** The describe blocks around the test, outermost first (absent in older spools: `name` holds them). */
   suite?: string[]
+  /**
+   * The attempt's budget verdict, judged in this thread when the attempt ended (budgets/attempt.ts; absent
+   * when no budget applies). Its figures are the budget meter's (agent/meter.ts), in milliseconds; line and
+   * function budgets are listed in `pending` and judged from the samples after the run.
+   */
+  budget?: import('../budgets/attempt.js').AttemptRecord
 }
 
 /** This thread created a worker thread or a child process. */

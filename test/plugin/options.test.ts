@@ -13,7 +13,7 @@ describe('resolveOptions', () => {
   })
 
   test.each([
-    [{ intervall: 100 }, "vitest-profiler: unknown option 'intervall'. Accepted options: enabled, outputDir, interval, flushInterval, keepRuns, summary, topLines, minSamples, expandLibraries, serializeConcurrent."],
+    [{ intervall: 100 }, "vitest-profiler: unknown option 'intervall'. Accepted options: enabled, outputDir, interval, flushInterval, keepRuns, summary, topLines, minSamples, expandLibraries, serializeConcurrent, budget."],
     [{ interval: 10 }, "vitest-profiler: option 'interval' must be an integer from 50 to 100000 (microseconds), got 10."],
     [{ interval: 1.5e3 + 0.5 }, "vitest-profiler: option 'interval' must be an integer from 50 to 100000 (microseconds), got 1500.5."],
     [{ enabled: 'yes' }, `vitest-profiler: option 'enabled' must be true, false or 'auto', got "yes".`],
@@ -23,6 +23,32 @@ describe('resolveOptions', () => {
     [[1], 'vitest-profiler: options must be an object, got an array.'],
   ])('rejects %j', (input, message) => {
     expect(() => resolveOptions(input)).toThrow(message)
+  })
+
+  describe('budget: the default budget of every test', () => {
+    test('kept as given (merged raw with the tests\' budgets later), validated', () => {
+      const budget = { cpu: { main: '50ms' as const }, wall: '1.5s' as const, lines: { 'src/a.ts:3': '20%' as const } }
+      expect(resolveOptions({ budget }).budget).toBe(budget)
+      expect(DEFAULT_OPTIONS.budget).toBeUndefined()
+      expect(resolveOptions({ budget: undefined }).budget).toBeUndefined()
+      expect(resolveOptions({ budget: null }).budget).toBeUndefined()
+    })
+
+    test.each([
+      [{ budget: { cpuu: '10ms' } }, "vitest-profiler: budget key 'budget.cpuu' is unknown; accepted keys in 'budget': cpu, wall, lines, functions, minSamples, strict."],
+      [{ budget: { cpu: { main: '12 parsecs' } } }, `vitest-profiler: budget key 'budget.cpu.main' must be a positive duration: a number of milliseconds or a string like '250ms' or '1.5s', got "12 parsecs".`],
+      [{ budget: { wall: -5 } }, "vitest-profiler: budget key 'budget.wall' must be a positive duration: a number of milliseconds or a string like '250ms' or '1.5s', got -5."],
+      [{ budget: '100ms' }, 'vitest-profiler: budget must be an object of limits with the keys cpu, wall, lines, functions, minSamples, strict, got "100ms".'],
+    ])('rejects %j', (input, message) => {
+      expect(() => resolveOptions(input)).toThrow(expect.objectContaining({ name: 'ProfilerOptionsError', message }))
+    })
+
+    test('every error of the budget, one per line', () => {
+      expect(() => resolveOptions({ budget: { wall: 0, strict: 'yes' } })).toThrow(
+        "vitest-profiler: budget key 'budget.wall' must be a positive duration: a number of milliseconds or a string like '250ms' or '1.5s', got 0.\n" +
+          'vitest-profiler: budget key \'budget.strict\' must be true or false, got "yes".',
+      )
+    })
   })
 })
 

@@ -2,7 +2,8 @@ import { describe, expect, test } from 'vitest'
 import { syntheticImage } from '../src/images.js'
 import { encodePpmText, parsePpm, PpmError } from '../src/ppm.js'
 
-describe('PPM parser (main thread)', () => {
+// Budgets: generous (they pass); see the README's Budgets section.
+describe('PPM parser (main thread)', { meta: { budget: { cpu: { main: '10s' } } } }, () => {
   test('round-trips an 800x600 P3 image', () => {
     const img = syntheticImage(800, 600, 3)
     const text = encodePpmText(img)

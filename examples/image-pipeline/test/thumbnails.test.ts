@@ -6,7 +6,7 @@ describe('thumbnails in a worker pool', () => {
   const thumbnailer = new Thumbnailer(2)
   afterAll(() => thumbnailer.close())
 
-  test('resizes 16 photos to 256 px', async () => {
+  test('resizes 16 photos to 256 px', { meta: { budget: { cpu: { workers: '30s' }, wall: '60s' } } }, async () => {
     const photos = Array.from({ length: 16 }, (_, i) => syntheticImage(1280, 960, i + 1))
     const thumbs = await Promise.all(photos.map((p) => thumbnailer.thumbnail(p, 256)))
     for (const t of thumbs) {

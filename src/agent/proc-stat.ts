@@ -1,0 +1,39 @@
+/**
+ * The OS's CPU of processes, from Linux's /proc (the only source for a child that runs no agent of ours): used
+ * by child-cpu.ts (the profile's record of children) and meter.ts (budgets). null wherever there is no /proc.
+ */
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+
+/**
+ * Clock ticks per second of /proc's CPU fields: USER_HZ, which is 100 on every Linux architecture Node runs on
+ * (x64, arm64, arm, ppc64, s390x, riscv64, loong64; `getconf CLK_TCK` printed 100 here). Node cannot call
+ * sysconf(), and spawning `getconf` from every agent would cost a process per thread.
+ */
+export const TICK_US = 10_000
+export const CORES = (os.availableParallelism?.() ?? os.cpus().length) || 1
+
+/** CPU (us) of a /proc stat file's fields, numbered as in proc(5); null when the file cannot be read. */
+export function statFields(file: string, fields: number[]): number | null {
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'latin1')
+  } catch {
+    return null
+  }
+  // Field 2 (comm) is in parentheses and may hold spaces and ')': fields 3.. follow the last ')'.
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ')
+  let ticks = 0
+  for (const f of fields) {
+    const v = Number(rest[f - 3])
+    if (!Number.isFinite(v)) return null
+    ticks += v
+  }
+  return ticks * TICK_US
+}
+
+/** CPU of this process's reaped children so far (cutime + cstime), us; null off Linux. */
+export const reapedCpu = (): number | null => statFields('/proc/self/stat', [16, 17])
+/** CPU of a live child and the descendants it reaped (utime + stime + cutime + cstime), us. */
+export const liveCpu = (pid: number): number | null => statFields(`/proc/${pid}/stat`, [14, 15, 16, 17])
+
