@@ -2,7 +2,10 @@
 // Parity harness: does a real vitest suite behave the same under `vitest-profile run` as under `vitest run`?
 //
 //   node scripts/parity.mjs <projectDir>... [--runs N] [--warm N] [--profiler DIR] [--out DIR] [--timeout S]
-//                           [--debug] [--keep-leftovers] [-- extra vitest args]
+//                           [--debug] [--keep-leftovers] [--budgets] [-- extra vitest args]
+// --budgets: the second variant is not `vitest-profile run` but plain vitest with the plugin added to the
+// project's own config (profiling off) and a default budget on every test (cpu and wall of an hour: every test
+// is metered, none can fail on it): what a user with budgets in the config runs on every `vitest run`.
 //
 // Per project: --warm plain runs first (default 2: the suite's natural flakiness, before any profiled run), then
 // --runs pairs (default 2) of plain and profiled, interleaved so that host-load drift hits both alike. Both run
@@ -30,6 +33,7 @@ function parseArgs(argv) {
     else if (a === '--profiler' || a === '--out') o[a.slice(2)] = path.resolve(argv[++i])
     else if (a === '--debug') o.debug = true
     else if (a === '--keep-leftovers') o.keepLeftovers = true
+    else if (a === '--budgets') o.budgets = true
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`)
     else o.projects.push(path.resolve(a))
   }
@@ -119,6 +123,20 @@ async function endLeftovers(list) {
   await sleep(500)
 }
 
+// The project's own config with the plugin added (vite bundles the config file, so the wrapper can import it).
+function writeBudgetsConfig(project) {
+  const own = ['vitest.config.ts', 'vitest.config.mts', 'vitest.config.js', 'vitest.config.mjs', 'vite.config.ts', 'vite.config.mts'].find((f) => fs.existsSync(path.join(project, f)))
+  const file = path.join(project, 'vitest.parity-budgets.config.mjs')
+  fs.writeFileSync(file, [
+    `import { mergeConfig } from 'vitest/config'`,
+    `import profiler from 'vitest-profiler'`,
+    own ? `import base from './${own}'` : `const base = {}`,
+    `export default async (env) => mergeConfig(typeof base === 'function' ? await base(env) : await base, { plugins: [profiler({ budget: { cpu: '3600s', wall: '3600s' } })] })`,
+    '',
+  ].join('\n'))
+  return file
+}
+
 const du = (p) => { try { return Number(execFileSync('du', ['-sk', p], { encoding: 'utf8' }).split(/\s/)[0]) * 1024 } catch { return null } }
 const stripAnsi = (s) => s.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
 // Lines compared across runs: no colours, no numbers (durations, pids, ports), no temp-dir names.
@@ -131,8 +149,10 @@ async function runOnce(opts, project, variant, idx) {
   const tag = `${variant}-${idx}`
   const jsonFile = path.join(dir, `${tag}.json`)
   fs.rmSync(jsonFile, { force: true })
-  const bin = variant === 'profiled' ? 'node_modules/vitest-profiler/dist/bin.js' : 'node_modules/vitest/vitest.mjs'
-  const argv = [bin, 'run', '--reporter=default', '--reporter=json', `--outputFile=${jsonFile}`, ...opts.extra]
+  const budgets = opts.budgets && variant === 'profiled'
+  const bin = variant === 'profiled' && !budgets ? 'node_modules/vitest-profiler/dist/bin.js' : 'node_modules/vitest/vitest.mjs'
+  const config = budgets ? ['--config', writeBudgetsConfig(project)] : []
+  const argv = [bin, 'run', ...config, '--reporter=default', '--reporter=json', `--outputFile=${jsonFile}`, ...opts.extra]
   // A fresh output dir per profiled run: its size is this run's, and report.json cannot be a previous run's.
   const outDir = path.join(project, '.vitest-profile')
   if (variant === 'profiled') fs.rmSync(outDir, { recursive: true, force: true })

@@ -10,3 +10,6 @@ try {
 } catch {
   // Measuring must never break the code under test; a test with a budget then reports what it could measure.
 }
+
+// For bench/budgets.mjs (the meter's cost per test, measured in-process): `require('dist/agent/meter.cjs')`.
+export { mark, measureSince } from './meter.js'

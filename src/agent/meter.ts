@@ -91,18 +91,28 @@ const slotOf = (tid: number) => tid & (SLOTS - 1)
 // ---- /proc readers (null where there is none) ----
 
 const schedBuf = Buffer.alloc(128)
-/** On-CPU microseconds of an OS thread of this process (schedstat's first field, ns). */
+/** Open files of the workers' schedstat, by tid (a pread from offset 0 re-reads a /proc file: one syscall). */
+const schedFds = new Map<number, number>()
+/** On-CPU microseconds of an OS thread of this process (schedstat's first field, ns); null once it is gone. */
 function threadCpuOf(tid: number): number | null {
-  let fd: number | null = null
+  let fd = schedFds.get(tid)
   try {
-    fd = fs.openSync(`/proc/self/task/${tid}/schedstat`, 'r')
+    if (fd === undefined) {
+      fd = fs.openSync(`/proc/self/task/${tid}/schedstat`, 'r')
+      schedFds.set(tid, fd)
+    }
     const n = fs.readSync(fd, schedBuf, 0, schedBuf.length, 0)
     const ns = Number(schedBuf.toString('latin1', 0, n).split(' ')[0])
-    return Number.isFinite(ns) ? Math.floor(ns / 1000) : null
+    return Number.isFinite(ns) && n > 0 ? Math.floor(ns / 1000) : null
   } catch {
+    // The thread has ended (ESRCH on read, ENOENT on open): forget its file.
+    if (fd !== undefined) {
+      try {
+        fs.closeSync(fd)
+      } catch {}
+      schedFds.delete(tid)
+    }
     return null
-  } finally {
-    if (fd !== null) fs.closeSync(fd)
   }
 }
 

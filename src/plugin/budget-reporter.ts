@@ -87,6 +87,7 @@ export class BudgetSummaryReporter {
           const b = byId.get(t.id)
           if (b && b.verdict !== 'invalid') t.last = { ...t.last, verdict: b.verdict, pending: [] }
         }
+        out.push(pc.dim('line and function budgets: sampling was turned on in their tests\' threads, from the first such test on (report: ' + path.join(this.info!.run.outputDir, 'report', 'report.json') + ')'))
         // The report's own closing line counts only the sampled tests: ours (below) counts them all.
         out.push(...formatBudgets(report, pc.isColorSupported).split('\n').filter((l) => l && !/budgets: \d+ passed/.test(l)))
         if (report.budgets.failedAfterRun.length) process.exitCode = 1
