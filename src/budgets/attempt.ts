@@ -24,6 +24,11 @@ export interface BudgetSetupOptions {
    * function budget (plugin/run-dir.ts PlannedRun; structurally typed here to keep this module pure).
    */
   lazyRun?: import("../spool/run-files.js").RunFiles
+  /**
+   * The regression gate is on (a baseline is compared or written): every test is metered, budget or not, and
+   * its figures recorded (a record with `metered: true` and no limits).
+   */
+  meterAll?: boolean
 }
 
 /** The meta key of the verdicts (JSON only: vitest structured-clones meta into every reporter's results). */
@@ -46,6 +51,10 @@ export interface AttemptRecord {
   /** The window overlapped another test's (test.concurrent): the figures are shared, not this test's alone. */
   shared: boolean
   errors?: string[]
+  /** No budget: metered for the regression gate only (not counted among the budgets). */
+  metered?: true
+  /** The test's own gate tolerance (`meta.budget.regression`, 0.25 = 25%). */
+  regression?: number
 }
 
 export interface BudgetMeta {
@@ -61,6 +70,9 @@ export class BudgetInputError extends Error {
   override name = 'BudgetInputError'
 }
 
+/** A test without a budget, metered for the regression gate. */
+const METER_ONLY: NormalizedBudget = Object.freeze({ lines: [], functions: [], strict: false }) as NormalizedBudget
+
 export type Plan = { budget: NormalizedBudget; errors: string[] } | { budget: null; errors: string[] }
 
 /** The attempt's budget, or null when no budget applies (nothing to measure). */
@@ -71,7 +83,7 @@ export function planFor(task: TaskLike, options: BudgetSetupOptions, tags: TagDe
   } catch (err) {
     return { budget: null, errors: [`vitest-profiler: budget could not be read: ${String(err)}`] }
   }
-  if (raw === undefined || raw === null) return null
+  if (raw === undefined || raw === null) return options.meterAll ? { budget: METER_ONLY, errors: [] } : null
   const { budget, errors } = parseBudget(raw)
   const messages = errors.map((e) => e.message)
   if (budget) {
@@ -120,6 +132,8 @@ export function judge(plan: Plan, measured: MeasuredMs, attempt: number, shared:
     pending,
     measured,
     shared,
+    ...(b === METER_ONLY ? { metered: true as const } : {}),
+    ...(b.regression !== undefined ? { regression: b.regression } : {}),
     ...(pending.length > 0 ? { limits: { lines: b.lines, functions: b.functions, ...(b.minSamples !== undefined ? { minSamples: b.minSamples } : {}), strict: b.strict } } : {}),
   }
   if (verdict !== 'fail') return { record, error: null }

@@ -25,6 +25,8 @@ export interface NormalizedBudget {
   functions: { name: string; limit: Limit }[]
   minSamples?: number
   strict: boolean
+  /** The regression gate's tolerance for this test (0.25 = 25% over its baseline), over the plugin's default. */
+  regression?: number
 }
 
 export interface BudgetInputError {
@@ -37,7 +39,7 @@ export interface BudgetInputError {
   message: string
 }
 
-const TOP_KEYS = ['cpu', 'wall', 'lines', 'functions', 'minSamples', 'strict'] as const
+const TOP_KEYS = ['cpu', 'wall', 'lines', 'functions', 'minSamples', 'strict', 'regression'] as const
 const CPU_KEYS = ['total', 'main', 'workers'] as const
 
 export const ACCEPTED = {
@@ -55,6 +57,7 @@ export const ACCEPTED = {
   functionName: 'a non-empty function name',
   minSamples: 'a positive integer (samples)',
   strict: 'true or false',
+  regression: "a share above 0% like '25%' (how far over its baseline the test's CPU may go; over 100% is allowed)",
 } as const
 
 /**
@@ -241,6 +244,12 @@ export function parseBudget(raw: unknown): { budget: NormalizedBudget | null; er
       case 'strict': {
         if (typeof value === 'boolean') budget.strict = value
         else bad(path, value, ACCEPTED.strict)
+        break
+      }
+      case 'regression': {
+        const n = typeof value === 'string' ? numberBefore(value, '%') : null
+        if (n !== null && n > 0) budget.regression = n / 100
+        else bad(path, value, ACCEPTED.regression)
         break
       }
       default:

@@ -21,7 +21,14 @@ export interface BudgetTotals {
   inconclusive: number
 }
 
+/** The test's budget verdicts; null without a budget (a test only metered for the gate has none). */
 export function budgetOf(meta: Record<string, unknown> | undefined): BudgetMeta | null {
+  const b = meterOf(meta)
+  return b && !b.attempts.some((a) => a.metered) ? b : null
+}
+
+/** The test's meter records, budget or not (the regression gate's figures). */
+export function meterOf(meta: Record<string, unknown> | undefined): BudgetMeta | null {
   const b = meta?.[BUDGET_META_KEY] as BudgetMeta | undefined
   return b && b.v === 1 && Array.isArray(b.attempts) && b.attempts.length > 0 ? b : null
 }

@@ -45,6 +45,8 @@ export interface Budget {
   minSamples?: number
   /** Inconclusive verdicts and cpu figures whose error bound straddles the budget fail too. */
   strict?: boolean
+  /** The regression gate's tolerance for this test: how far over its baseline its CPU may go ('25%'). */
+  regression?: Share
 }
 
 // Augments 'vitest', not '@vitest/runner': vitest re-exports TaskMeta, and augmenting the runner package by

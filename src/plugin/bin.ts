@@ -13,12 +13,30 @@ import { DISABLED_BY_CONFIG, PROFILE_ENV } from './activation.js'
 import { resolveOptions } from './options.js'
 import { ProfileSession } from './session.js'
 import { debug } from '../agent/debug.js'
+import { GATE_FLAGS, takeGateFlags, type GateFlags } from './gate-mode.js'
+import { mergeGateShards } from './gate-merge.js'
 
 const SESSION = Symbol.for('vitest-profiler.session')
 const PROFILED_SUBCOMMANDS = new Set(['run', 'watch', 'dev', 'related'])
 const PASSTHROUGH_FLAGS = new Set(['-h', '--help', '-v', '--version'])
 
-async function main(argv: string[]): Promise<void> {
+async function main(rawArgv: string[]): Promise<void> {
+  // The regression gate's flags are ours: vitest would reject them (gate-mode.ts).
+  const taken = takeGateFlags(rawArgv)
+  if ('error' in taken) {
+    console.error(taken.error)
+    process.exitCode = 1
+    return
+  }
+  const argv = taken.rest
+  const flags: GateFlags = taken.flags
+  ;(globalThis as Record<symbol, unknown>)[GATE_FLAGS] = flags
+  // `--merge-reports <dir>` holding the gate's shard files: our merge; vitest's blob reports stay vitest's.
+  const merge = argv.findIndex((a) => a === '--merge-reports' || a.startsWith('--merge-reports='))
+  if (merge !== -1) {
+    const dir = argv[merge]!.includes('=') ? argv[merge]!.split('=')[1] : argv[merge + 1]
+    if (dir && !dir.startsWith('-') && mergeGateShards(dir, flags)) return
+  }
   const sub = argv[0]
   const isSubcommand = sub !== undefined && !sub.startsWith('-') && /^[a-z]+$/.test(sub) && ['list', 'init', 'bench', 'typecheck'].includes(sub)
   if ((isSubcommand && !PROFILED_SUBCOMMANDS.has(sub!)) || argv.some((a) => PASSTHROUGH_FLAGS.has(a))) {
@@ -60,7 +78,13 @@ async function main(argv: string[]): Promise<void> {
   try {
     if (ctx.config.mergeReports) await ctx.mergeReports()
     else if (ctx.config.standalone) await ctx.init()
-    else await ctx.start(filters)
+    else {
+      await ctx.start(filters)
+      // --update-baseline --runs N: the suite N times, each a test run of its own (the gate keeps every run).
+      for (let run = 2; run <= (flags.update ? (flags.runs ?? 1) : 1); run++) {
+        await ctx.runTestSpecifications(await ctx.globTestSpecifications(filters), true)
+      }
+    }
   } catch (e) {
     if ((e as { code?: string }).code !== 'VITEST_FILES_NOT_FOUND') {
       process.exitCode = 1

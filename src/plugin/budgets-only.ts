@@ -13,6 +13,7 @@ import type { ResolvedOptions } from './options.js'
 import { planRun, setupOptions, setupStubSource, type PlannedRun } from './run-dir.js'
 import type { InjectableConfig } from './inject.js'
 import { BudgetSummaryReporter } from './budget-reporter.js'
+import { GateReporter } from './gate-reporter.js'
 import type { VitestLike } from './session.js'
 
 const meterPath = (): string => fileURLToPath(new URL('./agent/meter.cjs', import.meta.url))
@@ -22,8 +23,8 @@ const INSTRUMENTED = Symbol.for('vitest-profiler.budgets-instrumented')
  * The stub of this run: its options, and the run a test thread creates if one of its tests needs samples (a
  * line or function budget): `lazyRun`, not on disk until then (run-dir.ts planRun / materializeRun).
  */
-function writeStub(options: ResolvedOptions, lazyRun: PlannedRun): string {
-  const source = setupStubSource('budget checks (profiling off)', { ...setupOptions(options, false), lazyRun })
+function writeStub(options: ResolvedOptions, lazyRun: PlannedRun, root: string): string {
+  const source = setupStubSource('budget checks (profiling off)', { ...setupOptions(options, false, root), lazyRun })
   const dir = path.join(lazyRun.outputDir, 'bootstrap')
   const file = path.join(dir, `budgets-${lazyRun.runId}.setup.mjs`)
   fs.mkdirSync(dir, { recursive: true })
@@ -40,7 +41,7 @@ export function instrumentForBudgets(vitest: VitestLike, options: ResolvedOption
   let lazyRun: PlannedRun
   try {
     lazyRun = planRun(vitest.config.root, options, vitest.version)
-    stub = writeStub(options, lazyRun)
+    stub = writeStub(options, lazyRun, vitest.config.root)
   } catch (err) {
     vitest.logger.error(`vitest-profiler: budgets are not checked in this run: ${String(err)}`)
     return
@@ -57,6 +58,8 @@ export function instrumentForBudgets(vitest: VitestLike, options: ResolvedOption
   instrument()
   vitest.onAfterSetServer?.(instrument)
   const reporter = new BudgetSummaryReporter(vitest, { run: lazyRun, stub, options })
-  if (reportersReady && vitest.reporters) vitest.reporters.push(reporter)
-  else vitest.config.reporters.push(reporter)
+  const gate = new GateReporter(vitest as never, options)
+  const added = gate.active ? [reporter, gate] : [reporter]
+  if (reportersReady && vitest.reporters) vitest.reporters.push(...added)
+  else vitest.config.reporters.push(...added)
 }

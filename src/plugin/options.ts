@@ -3,6 +3,7 @@
  */
 import type { Budget } from '../budgets/types.js'
 import { parseBudget } from '../budgets/parse.js'
+import { DEFAULT_BASELINE, resolveBaselineOptions, type BaselineOptions, type ResolvedBaselineOptions } from './gate-options.js'
 
 export interface ProfilerOptions {
   /**
@@ -43,6 +44,8 @@ export interface ProfilerOptions {
    * (deep-merged: a test's `{ cpu }` keeps this `wall`). Checked when the plugin is created.
    */
   budget?: Budget
+  /** The regression gate: a baseline of every test's CPU, compared on each run (see gate-options.ts). */
+  baseline?: BaselineOptions
 }
 
 export interface ResolvedOptions {
@@ -58,6 +61,7 @@ export interface ResolvedOptions {
   serializeConcurrent: boolean
   /** As given (validated): merged raw with the other levels' budgets before each test's budget is parsed. */
   budget: Budget | undefined
+  baseline: ResolvedBaselineOptions
 }
 
 export const DEFAULT_OPTIONS: ResolvedOptions = {
@@ -72,6 +76,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   expandLibraries: false,
   serializeConcurrent: false,
   budget: undefined,
+  baseline: DEFAULT_BASELINE,
 }
 
 export class ProfilerOptionsError extends Error {
@@ -96,6 +101,7 @@ const CHECKS: Record<keyof ResolvedOptions, Check> = {
   serializeConcurrent: (v) => (typeof v === 'boolean' ? null : 'true or false'),
   // Checked by parseBudget below, whose messages name the exact key inside the budget.
   budget: () => null,
+  baseline: () => null,
 }
 
 export function resolveOptions(input: unknown): ResolvedOptions {
@@ -117,6 +123,12 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       const { errors } = parseBudget(value)
       if (errors.length) throw new ProfilerOptionsError(errors.map((e) => e.message).join('\n'))
       if (value === null) continue // no default budget, as parseBudget reads null
+    }
+    if (key === 'baseline') {
+      const baseline = resolveBaselineOptions(value)
+      if (typeof baseline === 'string') throw new ProfilerOptionsError(baseline)
+      resolved.baseline = baseline
+      continue
     }
     const problem = CHECKS[key as keyof ResolvedOptions](value)
     if (problem) {

@@ -18,6 +18,7 @@ import { debug } from '../agent/debug.js'
 import { nowUs } from '../spool/format.js'
 import { processAlive, settleChildren } from './settle.js'
 import { stdoutIsMachineReadable, type ReporterConfigLike } from './stdout-owner.js'
+import { gateFlags } from './gate-mode.js'
 
 /** The longest the report waits for test processes still writing their final flush (settle.ts). */
 const SETTLE_MS = 1000
@@ -32,6 +33,9 @@ interface VitestLike {
   projects?: unknown[]
   logger: { log(...args: unknown[]): void; error(...args: unknown[]): void }
 }
+
+/** Where the report of the run being reported is promised (gate-reporter.ts reads it). */
+export const REPORT_OF_RUN = Symbol.for('vitest-profiler.report-of-run')
 
 /** Report options read from the plugin options when present (tolerant: older option sets lack them). */
 interface ReportOptionsLike {
@@ -50,6 +54,7 @@ export interface SessionLike {
 
 export class ProfileReporter {
   private testRunStartUs = 0
+  private testRuns = 0
 
   constructor(
     private readonly session: SessionLike,
@@ -62,11 +67,23 @@ export class ProfileReporter {
     this.testRunStartUs = nowUs()
   }
 
-  /** The report of the test run that just ended (null when it could not be read: already said why). */
-  async onTestRunEnd(): Promise<JsonReport | null> {
+  /**
+   * The report of the test run that just ended (null when it could not be read: already said why). Also left on
+   * the vitest object (REPORT_OF_RUN) at once, for the gate's reporter, which vitest calls at the same time.
+   */
+  onTestRunEnd(): Promise<JsonReport | null> {
+    const report = this.produce()
+    ;(this.vitest as unknown as Record<symbol, unknown>)[REPORT_OF_RUN] = report
+    return report
+  }
+
+  private async produce(): Promise<JsonReport | null> {
     const started = performance.now()
     try {
-      if (!this.vitest.config.watch) this.session.end()
+      // The run ends with its last test run: one, or `--update-baseline --runs N` of them (agents started after
+      // the end are inert, and the later runs' workers would have none).
+      const flags = gateFlags()
+      if (!this.vitest.config.watch && ++this.testRuns >= (flags.update ? (flags.runs ?? 1) : 1)) this.session.end()
       const runDir = this.session.run.runDir
       const settledMs = await settleChildren(runDir, SETTLE_MS)
       const run = readRun(runDir, { isAlive: processAlive })

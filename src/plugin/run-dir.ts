@@ -11,6 +11,7 @@ import { materializeRun, writeManifest, type RunFiles } from '../spool/run-files
 export { materializeRun, writeManifest }
 import type { ResolvedOptions } from './options.js'
 import type { BudgetSetupOptions } from '../budgets/attempt.js'
+import { gateMode } from './gate-mode.js'
 
 export interface Run {
   runId: string
@@ -30,7 +31,7 @@ export const setupFilePath = (): string => fileURLToPath(new URL('./agent/setup.
 export function createRun(rootDir: string, options: ResolvedOptions, vitestVersion: string): Run {
   const planned = planRun(rootDir, options, vitestVersion)
   materializeRun(planned)
-  const setupPath = writeSetupStub(path.dirname(planned.bootstrapPath), planned.runId, setupOptions(options, true))
+  const setupPath = writeSetupStub(path.dirname(planned.bootstrapPath), planned.runId, setupOptions(options, true, rootDir))
   return { runId: planned.runId, runDir: planned.runDir, outputDir: planned.outputDir, bootstrapPath: planned.bootstrapPath, manifest: planned.manifest, setupPath }
 }
 
@@ -94,12 +95,14 @@ function writeSetupStub(dir: string, runId: string, opts: BudgetSetupOptions): s
 }
 
 /** The setup options of a run (JSON, written into the stub). */
-export function setupOptions(options: ResolvedOptions, profiling: boolean): BudgetSetupOptions {
+export function setupOptions(options: ResolvedOptions, profiling: boolean, rootDir: string): BudgetSetupOptions {
   return {
     ...(options.budget !== undefined ? { budget: options.budget } : {}),
     minSamples: options.minSamples,
     profiling,
     serializeConcurrent: options.serializeConcurrent,
+    // The regression gate needs every test's figures, budget or not.
+    ...(gateMode(rootDir, options).meterAll ? { meterAll: true } : {}),
   }
 }
 

@@ -6,6 +6,7 @@ import * as fs from 'node:fs'
 import { createRun, endRun, type Run } from './run-dir.js'
 import { instrumentConfig, type InjectableConfig } from './inject.js'
 import { ProfileReporter } from './reporter.js'
+import { GateReporter } from './gate-reporter.js'
 import type { ResolvedOptions } from './options.js'
 
 /** The parts of vitest's Vitest instance a session uses (v4 and v5 agree on these). */
@@ -34,8 +35,11 @@ export class ProfileSession {
     session.instrument(vitest)
     vitest.onAfterSetServer?.(() => session.instrument(vitest))
     const reporter = new ProfileReporter(session, vitest)
-    if (reportersReady && vitest.reporters) vitest.reporters.push(reporter)
-    else vitest.config.reporters.push(reporter)
+    // After the profiler's reporter: the gate reads the report it promises (the run's top lines).
+    const gate = new GateReporter(vitest as never, options)
+    const added = gate.active ? [reporter, gate] : [reporter]
+    if (reportersReady && vitest.reporters) vitest.reporters.push(...added)
+    else vitest.config.reporters.push(...added)
     return session
   }
 

@@ -323,7 +323,8 @@ function bucket(a: Attribution, b: BucketResult, max: number, nativeShares: Nati
       self: share(f.self),
       total: share(f.total),
     })),
-    budget: w?.budget ? safeBudget(a, b, w.budget, lines, nativeShares, options) : null,
+    // A record that is only the gate's metering (no budget) is no budget here.
+    budget: w?.budget && !w.budget.metered ? safeBudget(a, b, w.budget, lines, nativeShares, options) : null,
   }
 }
 

@@ -101,7 +101,7 @@ describe.each(['off', 'on'] as const)('budgets with profiling %s', (mode) => {
     expect(merged.checks.map((c) => c.key).sort()).toEqual(['cpu.main', 'cpu.workers', 'wall'])
 
     // Bad input fails that test alone, naming the key, the value and what is accepted.
-    failed('bad-input.test.ts > unknown key', /BudgetInputError|budget key 'budget\.cpuu' is unknown; accepted keys in 'budget': cpu, wall, lines, functions, minSamples, strict/)
+    failed('bad-input.test.ts > unknown key', /BudgetInputError: vitest-profiler: budget key 'budget\.cpuu' is unknown; accepted keys in 'budget': cpu, wall, lines, functions, minSamples, strict, regression/)
     expect(get('bad-input.test.ts > unknown key').failureMessages.join('')).toMatch(/'budget\.cpuu' is unknown/)
     failed('bad-input.test.ts > unknown unit', /'budget\.cpu' must be a positive duration: a number of milliseconds or a string like '250ms' or '1\.5s'.*got "12 parsecs"/)
     failed('bad-input.test.ts > negative duration', /'budget\.wall' must be a positive duration.*got -5/)

@@ -13,7 +13,7 @@ describe('resolveOptions', () => {
   })
 
   test.each([
-    [{ intervall: 100 }, "vitest-profiler: unknown option 'intervall'. Accepted options: enabled, outputDir, interval, flushInterval, keepRuns, summary, topLines, minSamples, expandLibraries, serializeConcurrent, budget."],
+    [{ intervall: 100 }, "vitest-profiler: unknown option 'intervall'. Accepted options: enabled, outputDir, interval, flushInterval, keepRuns, summary, topLines, minSamples, expandLibraries, serializeConcurrent, budget, baseline."],
     [{ interval: 10 }, "vitest-profiler: option 'interval' must be an integer from 50 to 100000 (microseconds), got 10."],
     [{ interval: 1.5e3 + 0.5 }, "vitest-profiler: option 'interval' must be an integer from 50 to 100000 (microseconds), got 1500.5."],
     [{ enabled: 'yes' }, `vitest-profiler: option 'enabled' must be true, false or 'auto', got "yes".`],
@@ -35,10 +35,10 @@ describe('resolveOptions', () => {
     })
 
     test.each([
-      [{ budget: { cpuu: '10ms' } }, "vitest-profiler: budget key 'budget.cpuu' is unknown; accepted keys in 'budget': cpu, wall, lines, functions, minSamples, strict."],
+      [{ budget: { cpuu: '10ms' } }, "vitest-profiler: budget key 'budget.cpuu' is unknown; accepted keys in 'budget': cpu, wall, lines, functions, minSamples, strict, regression."],
       [{ budget: { cpu: { main: '12 parsecs' } } }, `vitest-profiler: budget key 'budget.cpu.main' must be a positive duration: a number of milliseconds or a string like '250ms' or '1.5s', got "12 parsecs".`],
       [{ budget: { wall: -5 } }, "vitest-profiler: budget key 'budget.wall' must be a positive duration: a number of milliseconds or a string like '250ms' or '1.5s', got -5."],
-      [{ budget: '100ms' }, 'vitest-profiler: budget must be an object of limits with the keys cpu, wall, lines, functions, minSamples, strict, got "100ms".'],
+      [{ budget: '100ms' }, 'vitest-profiler: budget must be an object of limits with the keys cpu, wall, lines, functions, minSamples, strict, regression, got "100ms".'],
     ])('rejects %j', (input, message) => {
       expect(() => resolveOptions(input)).toThrow(expect.objectContaining({ name: 'ProfilerOptionsError', message }))
     })

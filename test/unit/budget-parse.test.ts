@@ -84,6 +84,11 @@ describe('parseBudget: accepted forms', () => {
     expect(parseBudget(null)).toEqual({ budget: null, errors: [] })
   })
 
+  test('regression: a share, over 100% allowed', () => {
+    expect(parseBudget({ regression: '25%' }).budget?.regression).toBe(0.25)
+    expect(parseBudget({ regression: '150%' }).budget?.regression).toBe(1.5)
+  })
+
   test('an empty budget is a budget with no limits', () => {
     expect(parseBudget({})).toEqual({ budget: { lines: [], functions: [], strict: false }, errors: [] })
   })
@@ -135,7 +140,9 @@ describe('parseBudget: accepted forms', () => {
 
 describe('parseBudget: bad input, exact messages', () => {
   test.each<[string, unknown, string, unknown, string]>([
-    ['a typo at the top', { cpuu: '10ms' }, 'budget.cpuu', '10ms', "vitest-profiler: budget key 'budget.cpuu' is unknown; accepted keys in 'budget': cpu, wall, lines, functions, minSamples, strict."],
+    ['a typo at the top', { cpuu: '10ms' }, 'budget.cpuu', '10ms', "vitest-profiler: budget key 'budget.cpuu' is unknown; accepted keys in 'budget': cpu, wall, lines, functions, minSamples, strict, regression."],
+    ['a regression as a number', { regression: 0.25 }, 'budget.regression', 0.25, "vitest-profiler: budget key 'budget.regression' must be a share above 0% like '25%' (how far over its baseline the test's CPU may go; over 100% is allowed), got 0.25."],
+    ['a regression of 0%', { regression: '0%' }, 'budget.regression', '0%', "vitest-profiler: budget key 'budget.regression' must be a share above 0% like '25%' (how far over its baseline the test's CPU may go; over 100% is allowed), got \"0%\"."],
     ['a typo in cpu', { cpu: { mian: '10ms' } }, 'budget.cpu.mian', '10ms', "vitest-profiler: budget key 'budget.cpu.mian' is unknown; accepted keys in 'budget.cpu': total, main, workers."],
     ['12 parsecs', { wall: '12 parsecs' }, 'budget.wall', '12 parsecs', `vitest-profiler: budget key 'budget.wall' must be ${DURATION}, got "12 parsecs".`],
     ['-5ms', { wall: '-5ms' }, 'budget.wall', '-5ms', `vitest-profiler: budget key 'budget.wall' must be ${DURATION}, got "-5ms".`],
@@ -161,9 +168,9 @@ describe('parseBudget: bad input, exact messages', () => {
     ['minSamples 2.5', { minSamples: 2.5 }, 'budget.minSamples', 2.5, "vitest-profiler: budget key 'budget.minSamples' must be a positive integer (samples), got 2.5."],
     ['minSamples as a string', { minSamples: '20' }, 'budget.minSamples', '20', 'vitest-profiler: budget key \'budget.minSamples\' must be a positive integer (samples), got "20".'],
     ['strict as a string', { strict: 'yes' }, 'budget.strict', 'yes', 'vitest-profiler: budget key \'budget.strict\' must be true or false, got "yes".'],
-    ['not an object', '100ms', 'budget', '100ms', 'vitest-profiler: budget must be an object of limits with the keys cpu, wall, lines, functions, minSamples, strict, got "100ms".'],
-    ['an array', [{ wall: 5 }], 'budget', [{ wall: 5 }], 'vitest-profiler: budget must be an object of limits with the keys cpu, wall, lines, functions, minSamples, strict, got an array.'],
-    ['a number', 5, 'budget', 5, 'vitest-profiler: budget must be an object of limits with the keys cpu, wall, lines, functions, minSamples, strict, got 5.'],
+    ['not an object', '100ms', 'budget', '100ms', 'vitest-profiler: budget must be an object of limits with the keys cpu, wall, lines, functions, minSamples, strict, regression, got "100ms".'],
+    ['an array', [{ wall: 5 }], 'budget', [{ wall: 5 }], 'vitest-profiler: budget must be an object of limits with the keys cpu, wall, lines, functions, minSamples, strict, regression, got an array.'],
+    ['a number', 5, 'budget', 5, 'vitest-profiler: budget must be an object of limits with the keys cpu, wall, lines, functions, minSamples, strict, regression, got 5.'],
   ])('%s', (_, raw, key, value, message) => {
     const error = onlyError(raw)
     expect(error.key).toBe(key)

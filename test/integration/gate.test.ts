@@ -1,0 +1,147 @@
+/**
+ * The regression gate on fixtures/gate, with real vitest runs: the baseline written by `vitest-profile run
+ * --update-baseline --runs 2`, then plain `vitest run` (the plugin in the config, profiling off) compared with
+ * it: unchanged, one test's work raised by 50% (caught, re-run, exit 3), lowered (improvement, exit 0), a test
+ * new and one gone, a corrupt and a foreign baseline, GitHub's annotation and step summary, and two shards
+ * merged into one verdict. The work is a burn of the test thread's own CPU, 200 ms against a 10% tolerance and
+ * a 20 ms floor: the raise is 5x the tolerance, so that the host's noise cannot decide.
+ */
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { runFixture, type FixtureRun } from '../helpers/run-fixture.js'
+
+let root = ''
+const baselineFile = () => path.join(root, 'vitest-profiler.baseline.json')
+const gate = (env: Record<string, string> = {}, args = ['run']) => runFixture('gate', { via: 'vitest', args, env, timeoutMs: 170_000 })
+const summaryLine = (r: FixtureRun) => /^gate: .*$/m.exec(r.output)?.[0] ?? `(no gate line)\n${r.output}`
+
+describe.sequential('the regression gate', () => {
+  let baselineText = ''
+
+  beforeAll(async () => {
+    const r = await runFixture('gate', { via: 'bin', args: ['run', '--update-baseline', '--runs', '2'], timeoutMs: 170_000 })
+    root = r.root
+    expect(r.code, r.output).toBe(0)
+    expect(r.output).toMatch(/gate: baseline written: 4 tests, 2 runs each, to vitest-profiler\.baseline\.json/)
+    baselineText = fs.readFileSync(baselineFile(), 'utf8')
+  }, 200_000)
+
+  test('the baseline: versioned, stable order, each test with its runs and (profiled) top lines', () => {
+    const b = JSON.parse(baselineText)
+    expect(b).toMatchObject({ schema: 'vitest-profiler/baseline', version: 1, machine: { platform: process.platform, node: process.version } })
+    expect(Object.keys(b.tests)).toEqual(['more.test.ts › more › in a pool', 'more.test.ts › more › micro', 'work.test.ts › work › heavy', 'work.test.ts › work › light'])
+    const heavy = b.tests['work.test.ts › work › heavy']
+    expect(heavy.runs).toHaveLength(2)
+    for (const run of heavy.runs) expect(run.cpuMs).toBeGreaterThan(150)
+    expect(heavy.topLines[0].line).toMatch(/^burn\.mjs:\d+$/)
+    // The pool's worker is in the figures (the second run too: the run stays active across --runs).
+    for (const run of b.tests['more.test.ts › more › in a pool'].runs) expect(run.workersMs).toBeGreaterThan(50)
+    // One run per line: a baseline diff in review shows which figures changed.
+    expect(baselineText).toMatch(/\n {8}\{ "cpuMs": [\d.]+, "mainMs": [\d.]+, "workersMs": [\d.]+, "wallMs": [\d.]+, "boundMs": [\d.]+ \},?\n/)
+  })
+
+  test('unchanged: quiet, exit 0', async () => {
+    const r = await gate()
+    expect(r.code, r.output).toBe(0)
+    expect(summaryLine(r)).toBe('gate: 0 regressed, 0 improved, 0 new, 0 gone, 4 ok (tolerance 10%, floor 20 ms)')
+  })
+
+  test('one test 50% slower: re-run alone, judged on the median, exit 3', async () => {
+    const r = await gate({ GATE_SCALE: '1.5' })
+    expect(r.code, r.output).toBe(3)
+    expect(r.output).toMatch(/✗ regressed +work\.test\.ts › work › heavy +\+\d+ ms \(\+\d+%\): \d+ ms → \d+ ms/)
+    expect(r.output).toMatch(/this run \d+ ms, then re-ran 2 times: \d+, \d+ ms; median \d+ ms/)
+    expect(r.output).toMatch(/where: test thread \d+ ms → \d+ ms, workers 0 ms → 0 ms/)
+    expect(summaryLine(r)).toBe('gate: 1 regressed, 0 improved, 0 new, 0 gone, 3 ok (tolerance 10%, floor 20 ms)')
+    // vitest itself saw every test pass: the exit code is the gate's alone.
+    expect(r.output).toMatch(/Tests {2}4 passed/)
+  })
+
+  test('both runs profiled: the regression names the lines that gained the time, main vs workers', async () => {
+    const r = await runFixture('gate', { via: 'bin', args: ['run'], env: { GATE_SCALE: '1.5' }, timeoutMs: 170_000 })
+    expect(r.code, r.output).toBe(3)
+    expect(r.output).toMatch(/line +baseline +now +change +main \/ workers: baseline → now/)
+    expect(r.output).toMatch(/^ +burn\.mjs:\d+ +[\d.]+ ms +[\d.]+ ms +\+[\d.]+ ms +[\d.]+ ms \/ 0 ms → [\d.]+ ms \/ 0 ms$/m)
+  })
+
+  test('one test faster: an improvement, reported with the ratchet command, exit 0', async () => {
+    const r = await gate({ GATE_SCALE: '0.4' })
+    expect(r.code, r.output).toBe(0)
+    expect(r.output).toMatch(/↓ improved +work\.test\.ts › work › heavy/)
+    expect(r.output).toContain('npx vitest-profile run --update-baseline')
+    expect(summaryLine(r)).toMatch(/^gate: 0 regressed, 1 improved/)
+  })
+
+  test('a new test and a gone one are reported as such, not failed', async () => {
+    const r = await gate({ GATE_NEW: '1', GATE_GONE: '1' })
+    expect(r.code, r.output).toBe(0)
+    expect(r.output).toMatch(/new +work\.test\.ts › work › brand new/)
+    expect(r.output).toMatch(/gone +work\.test\.ts › work › light/)
+    expect(summaryLine(r)).toBe('gate: 0 regressed, 0 improved, 1 new, 1 gone, 3 ok (tolerance 10%, floor 20 ms)')
+  })
+
+  test('under GitHub Actions: an error annotation at the hottest regressed line, and the step summary', async () => {
+    const summary = path.join(os.tmpdir(), `gate-summary-${process.pid}.md`)
+    fs.writeFileSync(summary, '# earlier step\n')
+    try {
+      const r = await gate({ GATE_SCALE: '1.5', GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GITHUB_WORKSPACE: path.dirname(root) })
+      expect(r.code, r.output).toBe(3)
+      // The workspace is the fixtures folder: the path is relative to it.
+      expect(r.stdout).toMatch(/^::error file=gate\/(work\.test\.ts|burn\.mjs),line=\d+,title=[^:]*::.*heavy/m)
+      const md = fs.readFileSync(summary, 'utf8')
+      expect(md.startsWith('# earlier step\n')).toBe(true)
+      expect(md).toMatch(/\|.*heavy.*\|/)
+      expect(md).toMatch(/regressed/)
+    } finally {
+      fs.rmSync(summary, { force: true })
+    }
+  })
+
+  test('shards: each writes its part; --merge-reports gives one verdict and one exit code', async () => {
+    const dir = path.join(root, '.vitest-profile', 'gate')
+    const one = await gate({ GATE_SCALE: '1.5' }, ['run', '--shard=1/2'])
+    // runFixture clears .vitest-profile before each run: keep the first shard's file aside.
+    const kept = path.join(os.tmpdir(), `gate-shards-${process.pid}`)
+    fs.rmSync(kept, { recursive: true, force: true })
+    fs.cpSync(dir, kept, { recursive: true })
+    const two = await gate({ GATE_SCALE: '1.5' }, ['run', '--shard=2/2'])
+    fs.cpSync(dir, kept, { recursive: true })
+    try {
+      expect(fs.readdirSync(kept).sort()).toEqual(['shard-1-of-2.json', 'shard-2-of-2.json'])
+      expect(one.output + two.output).not.toMatch(/\bgone\b.*work\.test\.ts/)
+      const merged = await runFixture('gate', { via: 'bin', args: ['--merge-reports', kept], timeoutMs: 60_000 })
+      expect(merged.code, merged.output).toBe(3)
+      expect(merged.output).toMatch(/✗ regressed +work\.test\.ts › work › heavy/)
+      expect(summaryLine(merged)).toBe('gate: 1 regressed, 0 improved, 0 new, 0 gone, 3 ok (tolerance 10%, floor 20 ms)')
+    } finally {
+      fs.rmSync(kept, { recursive: true, force: true })
+    }
+  })
+
+  test('a corrupt baseline, another schema version, another machine: each says what is wrong', async () => {
+    try {
+      fs.writeFileSync(baselineFile(), baselineText.replace('"version": 1,', '"version": 1,,'))
+      const corrupt = await gate()
+      expect(corrupt.code, corrupt.output).toBe(1)
+      expect(corrupt.output).toMatch(/vitest-profiler: baseline vitest-profiler\.baseline\.json:.*line 3/)
+
+      fs.writeFileSync(baselineFile(), baselineText.replace('"version": 1,', '"version": 7,'))
+      const future = await gate()
+      expect(future.code, future.output).toBe(1)
+      expect(future.output).toMatch(/version 7/)
+      expect(future.output).toContain('npx vitest-profile run --update-baseline')
+
+      const b = JSON.parse(baselineText)
+      b.machine.cpuModel = 'Some Other CPU'
+      b.machine.cpus = 64
+      fs.writeFileSync(baselineFile(), JSON.stringify(b, null, 2))
+      const foreign = await gate()
+      expect(foreign.code, foreign.output).toBe(0)
+      expect(foreign.output).toMatch(/warning: the baseline was made on another machine/)
+    } finally {
+      fs.writeFileSync(baselineFile(), baselineText)
+    }
+  })
+})
