@@ -109,7 +109,7 @@ export class GateReporter {
     const keys = breaching(result)
     if (keys.length && this.mode.reruns > 0) {
       const targets = rerunTargets(figures, new Set(keys))
-      const reruns = await rerun(targets, this.mode.reruns, { root: this.vitest.config.root, ...(this.vitest.config.config ? { configFile: this.vitest.config.config } : {}) }, new Set(keys))
+      const reruns = await rerun(targets, this.mode.reruns, { root: this.vitest.config.root, outputDir: path.resolve(this.vitest.config.root, this.options.outputDir), ...(this.vitest.config.config ? { configFile: this.vitest.config.config } : {}) }, new Set(keys))
       result = judgeReruns(result, reruns, options)
     }
     if (shard) {

@@ -8,7 +8,6 @@
  */
 import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import type { TestFigures } from '../budgets/baseline.js'
 import { figuresFromJson } from './gate-figures.js'
@@ -25,6 +24,8 @@ export interface RerunTarget {
 export interface RerunContext {
   root: string
   configFile?: string
+  /** The run's output folder: the re-runs' JSON files go there (nothing of ours is written elsewhere). */
+  outputDir: string
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
@@ -55,7 +56,8 @@ export function rerunArgs(targets: readonly RerunTarget[], ctx: RerunContext, ou
 export async function rerun(targets: readonly RerunTarget[], times: number, ctx: RerunContext, wanted: ReadonlySet<string>): Promise<TestFigures[][]> {
   const byProject = new Map<string, RerunTarget[]>()
   for (const t of targets) byProject.set(t.project ?? '', [...(byProject.get(t.project ?? '') ?? []), t])
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vitest-profiler-gate-'))
+  fs.mkdirSync(path.join(ctx.outputDir, 'gate'), { recursive: true })
+  const dir = fs.mkdtempSync(path.join(ctx.outputDir, 'gate', 'reruns-'))
   const runs: TestFigures[][] = []
   try {
     for (let i = 0; i < times; i++) {

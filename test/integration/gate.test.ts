@@ -7,14 +7,19 @@
  * a 20 ms floor: the raise is 5x the tolerance, so that the host's noise cannot decide.
  */
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { runFixture, type FixtureRun } from '../helpers/run-fixture.js'
+import { repoRoot, runFixture, type FixtureRun } from '../helpers/run-fixture.js'
 
 let root = ''
 const baselineFile = () => path.join(root, 'vitest-profiler.baseline.json')
 const gate = (env: Record<string, string> = {}, args = ['run']) => runFixture('gate', { via: 'vitest', args, env, timeoutMs: 170_000 })
+// Scratch files of this test: not in the system's temp folder, which isolation.test.ts watches meanwhile.
+const scratch = (name: string) => {
+  const dir = path.join(repoRoot, '.cache', 'gate-test')
+  fs.mkdirSync(dir, { recursive: true })
+  return path.join(dir, `${name}-${process.pid}`)
+}
 const summaryLine = (r: FixtureRun) => /^gate: .*$/m.exec(r.output)?.[0] ?? `(no gate line)\n${r.output}`
 
 describe.sequential('the regression gate', () => {
@@ -83,7 +88,7 @@ describe.sequential('the regression gate', () => {
   })
 
   test('under GitHub Actions: an error annotation at the hottest regressed line, and the step summary', async () => {
-    const summary = path.join(os.tmpdir(), `gate-summary-${process.pid}.md`)
+    const summary = scratch('summary.md')
     fs.writeFileSync(summary, '# earlier step\n')
     try {
       const r = await gate({ GATE_SCALE: '1.5', GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GITHUB_WORKSPACE: path.dirname(root) })
@@ -103,7 +108,7 @@ describe.sequential('the regression gate', () => {
     const dir = path.join(root, '.vitest-profile', 'gate')
     const one = await gate({ GATE_SCALE: '1.5' }, ['run', '--shard=1/2'])
     // runFixture clears .vitest-profile before each run: keep the first shard's file aside.
-    const kept = path.join(os.tmpdir(), `gate-shards-${process.pid}`)
+    const kept = scratch('shards')
     fs.rmSync(kept, { recursive: true, force: true })
     fs.cpSync(dir, kept, { recursive: true })
     const two = await gate({ GATE_SCALE: '1.5' }, ['run', '--shard=2/2'])

@@ -1,0 +1,539 @@
+#!/usr/bin/env node
+// Regression-gate bench (issue #12, "Show"): does the gate stay quiet on noise and catch a real regression?
+//
+// The suite: bench/fixtures/gate (2 files, 6 tests of 100-400 ms of CPU each: fixed work in the test's own
+// thread (a loop, records sorted and round-tripped through JSON, word counts, a Map/Set index), one in a
+// tinypool worker the test starts, one in a forked child process), with the plugin in its vitest config as a
+// user has it (installed into its node_modules). One test, 'compute › checksum' (the target), does its work
+// GATE_BENCH_SCALE times (1.2 = 20% more iterations of the same loop); the rest is the same in every run.
+//
+// 1. The baseline, once, unloaded: `vitest-profile run --update-baseline --runs 3` (the installed bin).
+// 2. While another process (`node -e 'for(;;){}'`) keeps one core busy: plain `vitest run` (the gate, default
+//    tolerance 10%, floor 20 ms, 3 re-runs) N times in a row on the unchanged suite. A false failure is a run
+//    that exits 3 (regressed); the target is 0 of N.
+// 3. The same with the target's work raised by 20%: a catch is exit 3 with the target named regressed; the
+//    target is N of N. A test other than the target named regressed there is a false failure too.
+// 4. The smallest raise caught N of N: raises from GATE_BENCH_RAISES (largest first, GATE_BENCH_STEP_RUNS runs
+//    each, a step stopping at its first miss: it can no longer be caught every time) until one is missed; then
+//    the smallest raise caught every time is topped up to N runs (if it misses there, the next larger one is,
+//    and so on). Only a raise caught N of N over N runs is stated as the smallest.
+//
+// What each run says is read from the gate's own text (its verdicts, the re-runs and what they measured) and
+// from vitest's JSON report (each test's first-run CPU from the meter, in its meta). The bench checks the gate
+// against its own rule (budgets/gate.ts): from the baseline file and the first-run figure it knows which tests
+// had to be re-run, and says so when a re-run did not happen or a verdict does not follow.
+//
+//   node bench/gate.mjs            (npm run bench builds dist/ first; this script needs dist/)
+//   env: GATE_BENCH_RUNS (gate runs per stated figure, default 20), GATE_BENCH_STEP_RUNS (runs per search step,
+//        default 10), GATE_BENCH_RAISES (search steps in %, default 15,12,10), GATE_BENCH_BASELINE_RUNS (default 3),
+//        GATE_BENCH_BASELINE (profiled: the documented bin command, default; unprofiled: the same bin with
+//        vitest.unprofiled.config.ts, profiler({ enabled: false })), GATE_BENCH_BUDGET (s: no search step is
+//        started that would end after it, default 840), GATE_BENCH_TIMEOUT (s per vitest run, default 180)
+//
+// Exit status 1 if a false failure happened on the unchanged suite, the 20% raise was not caught every time, the
+// baseline could not be made, or a run broke (an exit code other than 0 and 3, or no gate summary line).
+import { spawn } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { median } from './paired.mjs'
+import { installProfilerInto, repoRoot, vitestBin } from './variants.mjs'
+
+const suiteDir = path.join(repoRoot, 'bench', 'fixtures', 'gate')
+const scratch = path.join(repoRoot, '.cache', 'bench-gate')
+const baselineFile = path.join(suiteDir, 'vitest-profiler.baseline.json')
+const TARGET = 'compute.test.ts › compute › checksum'
+const REQUIRED_RAISE = 20
+const started = Date.now()
+const opts = {
+  runs: envInt('GATE_BENCH_RUNS', 20, 1),
+  stepRuns: envInt('GATE_BENCH_STEP_RUNS', 10, 1),
+  raises: envList('GATE_BENCH_RAISES', [15, 12, 10]),
+  baselineRuns: envInt('GATE_BENCH_BASELINE_RUNS', 3, 1),
+  baseline: envChoice('GATE_BENCH_BASELINE', 'profiled', ['profiled', 'unprofiled']),
+  budgetS: envInt('GATE_BENCH_BUDGET', 840, 0),
+  timeout: envInt('GATE_BENCH_TIMEOUT', 180, 1),
+}
+// The gate's defaults (src/plugin/gate-options.ts); the fixture's config sets none.
+const GATE = { tolerance: 0.1, floorMs: 20, reruns: 3 }
+
+const installed = installProfilerInto(suiteDir)
+if (!installed.ok) die(installed.error)
+fs.rmSync(scratch, { recursive: true, force: true })
+fs.mkdirSync(scratch, { recursive: true })
+fs.rmSync(path.join(suiteDir, '.vitest-profile'), { recursive: true, force: true })
+fs.rmSync(baselineFile, { force: true })
+
+const live = new Set()
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    for (const kill of live) kill()
+    process.exit(130)
+  })
+}
+// ...and so would the busy process a crash of the bench itself.
+process.on('exit', () => {
+  for (const kill of live) kill()
+})
+
+const rel = (p) => path.relative(repoRoot, p) || '.'
+const binRel = path.relative(suiteDir, installed.path)
+const baselineArgs = ['run', '--update-baseline', '--runs', String(opts.baselineRuns), ...(opts.baseline === 'unprofiled' ? ['--config', 'vitest.unprofiled.config.ts'] : [])]
+const cores = os.availableParallelism?.() ?? os.cpus().length
+console.log(
+  `gate bench: node bench/gate.mjs (${rel(suiteDir)}: 6 tests, target '${TARGET}'), ${opts.runs} runs per stated figure, ` +
+    `${opts.stepRuns} per search step (raises ${opts.raises.map((r) => `${r}%`).join(', ')}), node ${process.version}, ${cores} cores, load ${loadavg()}`,
+)
+console.log(`  baseline: \`node ${binRel} ${baselineArgs.join(' ')}\` in ${rel(suiteDir)} (unloaded)`)
+console.log(`  gate:     \`GATE_BENCH_SCALE=<1 + raise> node ${path.relative(suiteDir, vitestBin)} run\` in ${rel(suiteDir)} (plain vitest run, the plugin in the config, defaults: tolerance 10%, floor 20 ms, 3 re-runs), while \`node -e 'for(;;){}'\` keeps one core busy`)
+
+// ---- 1. the baseline, unloaded ----
+console.log(`\n1. baseline (${opts.baseline}, ${opts.baselineRuns} runs, unloaded; load ${loadavg()})`)
+const made = await run([installed.path, ...baselineArgs], {})
+const baseline = readJson(baselineFile)
+const madeLine = /gate: baseline written: .*/.exec(made.output)?.[0]
+if (made.code !== 0 || !baseline || !madeLine) {
+  fs.writeFileSync(path.join(scratch, 'baseline.log'), made.output)
+  die(`the baseline was not made (exit ${made.code ?? made.signal}; log in ${rel(scratch)}/baseline.log)`)
+}
+console.log(`  ${madeLine} in ${fmtS(made.wallMs)}`)
+const spreads = Object.fromEntries(Object.entries(baseline.tests).map(([key, t]) => [key, spreadOf(t.runs)]))
+if (!spreads[TARGET]) die(`the baseline has no '${TARGET}'`)
+for (const [key, s] of Object.entries(spreads)) {
+  console.log(`  ${key.padEnd(56)} ${s.runs.map((r) => fmtMs(r.cpuMs)).join(', ').padEnd(26)} median ${fmtMs(s.median)}, regressed above ${fmtMs(s.regressAbove)} (${s.by})`)
+}
+
+// ---- 2.-4. the gate under load ----
+const hog = spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' })
+const killHog = () => {
+  try {
+    hog.kill('SIGKILL')
+  } catch {}
+}
+live.add(killHog)
+const hogCpu0 = procCpuMs(hog.pid)
+const hogT0 = process.hrtime.bigint()
+
+/** raise (%) → { raise, runs: RunResult[] } */
+const series = new Map()
+const anomalies = []
+let broken = 0
+
+console.log(`\n2. the unchanged suite, ${opts.runs} gate runs under load`)
+await gateSeries(0, opts.runs)
+console.log(`\n3. the target's work raised by ${REQUIRED_RAISE}%, ${opts.runs} gate runs under load`)
+await gateSeries(REQUIRED_RAISE, opts.runs)
+
+console.log(`\n4. the smallest raise caught ${opts.runs} of ${opts.runs}: ${opts.raises.map((r) => `${r}%`).join(', ')}, ${opts.stepRuns} runs each, largest first, until one is missed`)
+const skipped = []
+const fullyCaughtSteps = []
+const caughtAll = (raise) => {
+  const s = series.get(raise)
+  return s && s.runs.length > 0 && s.runs.every((r) => r.caught)
+}
+if (!caughtAll(REQUIRED_RAISE)) console.log(`  skipped: ${REQUIRED_RAISE}% itself was not caught every time`)
+else {
+  for (const raise of opts.raises.filter((r) => r > 0 && r < REQUIRED_RAISE).sort((a, b) => b - a)) {
+    if (!fits(opts.stepRuns, raise)) {
+      skipped.push(raise)
+      continue
+    }
+    await gateSeries(raise, opts.stepRuns, { stopOnMiss: true })
+    if (!caughtAll(raise)) break
+    fullyCaughtSteps.push(raise)
+  }
+  // Top up the smallest raise caught every time to the full count; if it misses there, the next larger one.
+  for (const raise of [...fullyCaughtSteps].sort((a, b) => a - b)) {
+    const have = series.get(raise).runs.length
+    if (have < opts.runs) {
+      if (!fits(opts.runs - have, raise)) {
+        skipped.push(raise)
+        break
+      }
+      console.log(`  ${raise}%: topped up to ${opts.runs} runs`)
+      await gateSeries(raise, opts.runs - have, { stopOnMiss: true })
+    }
+    if (caughtAll(raise)) break
+  }
+  if (skipped.length) console.log(`  not run (would end after the ${opts.budgetS} s budget, GATE_BENCH_BUDGET): ${[...new Set(skipped)].map((r) => `${r}%`).join(', ')}`)
+}
+const hogCpuMs = procCpuMs(hog.pid) - hogCpu0
+const hogWallMs = Number(process.hrtime.bigint() - hogT0) / 1e6
+killHog()
+live.delete(killHog)
+
+// ---- the tables ----
+const stated = [...series.values()].filter((s) => s.raise > 0 && s.runs.length >= opts.runs && s.runs.every((r) => r.caught)).map((s) => s.raise)
+const smallest = stated.length ? Math.min(...stated) : null
+const head = ['raise', 'runs', 'caught', 'false failures', 'target re-run', 'target CPU: baseline median', 'this run, median (min–max)', 'judged, median (min–max)', 'judged / baseline', 'target']
+const rows = []
+const base = spreads[TARGET]
+for (const s of [...series.values()].sort((a, b) => a.raise - b.raise)) {
+  const n = s.runs.length
+  const caught = s.runs.filter((r) => r.caught).length
+  const falseF = s.runs.filter((r) => r.falseFailure).length
+  const rerun = s.runs.filter((r) => r.target?.reruns?.length).length
+  const first = s.runs.map((r) => r.target?.firstMs).filter(Number.isFinite)
+  const judged = s.runs.map((r) => r.target?.judgedMs).filter(Number.isFinite)
+  const want =
+    s.raise === 0
+      ? `0/${opts.runs} false: ${n >= opts.runs && falseF === 0 ? 'met' : n < opts.runs ? `${n} runs only` : 'MISSED'}`
+      : s.raise === REQUIRED_RAISE
+        ? `${opts.runs}/${opts.runs} caught: ${n >= opts.runs && caught === n ? 'met' : n < opts.runs ? `${n} runs only` : 'MISSED'}`
+        : s.raise === smallest
+          ? 'smallest caught every time'
+          : s.stopped
+            ? 'missed: step stopped'
+            : n < opts.runs
+              ? `caught every time in ${n} runs (step)`
+              : ''
+  rows.push([
+    s.raise === 0 ? 'none' : `+${s.raise}%`,
+    String(n),
+    s.raise === 0 ? `${s.runs.filter((r) => r.code === 3).length} (exit 3)` : `${caught}/${n}`,
+    `${falseF}/${n}`,
+    `${rerun}/${n}`,
+    `${fmtMs(base.median)} (${fmtMs(base.min)}–${fmtMs(base.max)})`,
+    first.length ? `${fmtMs(median(first))} (${fmtMs(Math.min(...first))}–${fmtMs(Math.max(...first))})` : 'n/a',
+    judged.length ? `${fmtMs(median(judged))} (${fmtMs(Math.min(...judged))}–${fmtMs(Math.max(...judged))})` : 'n/a',
+    judged.length ? `${(median(judged) / base.median).toFixed(3)}x` : 'n/a',
+    want,
+  ])
+}
+console.log('')
+printTable(head, rows, [0, 9])
+
+// Every test's first-run figures on the unchanged suite under load against its baseline: the noise the gate
+// sees, and how close the worst run came to its threshold.
+const unchanged = series.get(0)?.runs ?? []
+const testRows = []
+for (const [key, s] of Object.entries(spreads)) {
+  const xs = unchanged.map((r) => r.figures.get(key)?.cpuMs).filter(Number.isFinite)
+  const statuses = countBy(unchanged.map((r) => r.firstStatus.get(key) ?? 'missing'))
+  const shown = countBy(unchanged.map((r) => r.shown.get(key)?.status ?? 'ok'))
+  testRows.push([
+    key === TARGET ? `${key} (target)` : key,
+    `${fmtMs(s.median)} (${fmtMs(s.min)}–${fmtMs(s.max)})`,
+    xs.length ? `${fmtMs(median(xs))} (${fmtMs(Math.min(...xs))}–${fmtMs(Math.max(...xs))})` : 'n/a',
+    xs.length ? `${(median(xs) / s.median).toFixed(3)}x` : 'n/a',
+    xs.length ? `${fmtMs(Math.max(...xs))} of ${fmtMs(s.regressAbove)}` : 'n/a',
+    statuses,
+    shown,
+  ])
+}
+console.log(`\nper test, unchanged suite under load (${unchanged.length} runs): each test's own first-run CPU against its baseline`)
+printTable(['test', 'baseline median (min–max)', 'this run, median (min–max)', 'ratio', 'worst of regress-above', 'first-run verdict (by the rule)', 'gate said'], testRows, [0, 5, 6])
+
+// Tests whose figures in the gate's runs sit far from their baseline: the baseline does not describe them.
+const drift = testRows
+  .map((r, i) => ({ key: Object.keys(spreads)[i], ratio: Number.parseFloat(r[3]) }))
+  .filter((d) => Number.isFinite(d.ratio) && Math.abs(d.ratio - 1) > GATE.tolerance)
+if (drift.length) {
+  console.log(
+    `\nnote: ${drift.length} test(s) measure more than the tolerance away from their baseline median on the unchanged suite: ` +
+      drift.map((d) => `${d.key} ${d.ratio.toFixed(2)}x`).join(', ') +
+      (opts.baseline === 'profiled' ? ' (the baseline runs were profiled, the gate runs are not: GATE_BENCH_BASELINE=unprofiled makes it from unprofiled runs)' : ''),
+  )
+}
+if (anomalies.length) {
+  console.log(`\nthe gate against its own rule: ${anomalies.length} anomal${anomalies.length === 1 ? 'y' : 'ies'}`)
+  for (const a of anomalies) console.log(`  ${a}`)
+} else console.log(`\nthe gate against its own rule: every first-run breach was re-run ${GATE.reruns} times and every verdict follows from the figures`)
+
+const walls = [...series.values()].flatMap((s) => s.runs.map((r) => r.wallMs))
+console.log(
+  `\nsmallest raise caught ${opts.runs}/${opts.runs}: ${smallest === null ? 'none of the raises tried' : `+${smallest}% of the target's work`}` +
+    (smallest !== null ? ` (raises tried: ${[...series.keys()].filter((r) => r > 0).sort((a, b) => a - b).map((r) => `${r}% ${series.get(r).runs.filter((x) => x.caught).length}/${series.get(r).runs.length}`).join(', ')})` : ''),
+)
+console.log(
+  `  the busy process: ${fmtS(hogCpuMs)} CPU over ${fmtS(hogWallMs)} (${hogCpuMs === null ? 'n/a' : `${((hogCpuMs / hogWallMs) * 100).toFixed(0)}% of a core`}); ` +
+    `gate runs' wall: median ${fmtS(median(walls))} (${fmtS(Math.min(...walls))}–${fmtS(Math.max(...walls))}); load at the end ${loadavg()}; ` +
+    `the bench took ${fmtS(Date.now() - started)}`,
+)
+console.log(
+  `  caught: exit 3 with the target named regressed; false failure: exit 3 on the unchanged suite, or another test named regressed; ` +
+    `this run: the target's first-run CPU (the meter, in vitest's JSON report); judged: the median of its re-runs when re-run (the gate's text), else this run's figure.`,
+)
+console.log(`  every run's output and JSON report: ${rel(scratch)}/run-<raise>-<index>.{log,json}${broken ? `; ${broken} run(s) broke (exit other than 0 and 3, or no gate line)` : ''}`)
+const falseAt0 = (series.get(0)?.runs ?? []).filter((r) => r.falseFailure).length
+const caught20 = series.get(REQUIRED_RAISE)?.runs ?? []
+const ok = falseAt0 === 0 && caught20.length > 0 && caught20.every((r) => r.caught) && broken === 0
+process.exitCode = ok ? 0 : 1
+
+// ---- helpers ----
+
+/** Runs the gate `n` times at `raise` percent, appending to that raise's series. */
+async function gateSeries(raise, n, { stopOnMiss = false } = {}) {
+  const s = series.get(raise) ?? { raise, runs: [], stopped: false }
+  series.set(raise, s)
+  for (let i = 0; i < n; i++) {
+    const r = await gateRun(raise, s.runs.length)
+    s.runs.push(r)
+    if (stopOnMiss && !r.caught) s.stopped = true
+    const t = r.target
+    const tgt = t
+      ? `target ${fmtMs(t.firstMs)}${t.reruns?.length ? `, re-ran ${t.reruns.map((x) => fmtMs(x)).join(', ')} → median ${fmtMs(t.judgedMs)}` : ''}${t.status !== 'ok' ? ` ${t.status}` : ''}`
+      : 'target not measured'
+    // Other tests the gate listed (improved, or breached and re-run): their figures too, first → re-runs.
+    const others = [...r.shown]
+      .filter(([k, v]) => k !== TARGET && (v.status !== 'ok' || v.reruns.length))
+      .map(([k, v]) => {
+        const f = r.figures.get(k)?.cpuMs ?? v.firstMs
+        const re = v.reruns.length ? `, re-ran ${v.reruns.map((x) => fmtMs(x)).join(', ')}` : ''
+        return `${v.status}: ${k.replace(/^.*› /, '')} ${fmtMs(f)}${re} (baseline ${fmtMs(spreads[k]?.median)})`
+      })
+    console.log(
+      `  ${(raise ? `+${raise}%` : 'none').padStart(5)} run ${String(s.runs.length).padStart(2)}  wall ${fmtS(r.wallMs)}  exit ${r.code ?? r.signal}  ` +
+        `${r.summary ? r.summary.replace(/ \(tolerance.*$/, '') : '(no gate line)'}  | ${tgt}${others.length ? ` | ${others.join('; ')}` : ''}`,
+    )
+    if (s.stopped) {
+      console.log(`  ${raise}%: missed once, so it cannot be caught every time: the step stops here`)
+      break
+    }
+  }
+  return s
+}
+
+/** One gate run: plain `vitest run` with the JSON report beside the default one. */
+async function gateRun(raise, index) {
+  const out = path.join(scratch, `run-${raise}-${index}.json`)
+  const r = await run([vitestBin, 'run', '--reporter=default', '--reporter=json', `--outputFile=${out}`], { GATE_BENCH_SCALE: String(1 + raise / 100) })
+  const summary = /^gate: \d+ regressed, .*$/m.exec(r.output)?.[0] ?? null
+  const shown = parseGateText(r.output)
+  const figures = readFigures(out)
+  const regressed = [...shown].filter(([, v]) => v.status === 'regressed').map(([k]) => k)
+  const result = {
+    raise,
+    code: r.code,
+    signal: r.signal,
+    wallMs: r.wallMs,
+    summary,
+    shown,
+    figures,
+    firstStatus: new Map(),
+    caught: r.code === 3 && regressed.includes(TARGET),
+    falseFailure: raise === 0 ? r.code === 3 : regressed.some((k) => k !== TARGET),
+  }
+  // Every run's output stays in the scratch folder, beside its JSON report (a few KB each).
+  fs.writeFileSync(path.join(scratch, `run-${raise}-${index}.log`), r.output)
+  if ((r.code !== 0 && r.code !== 3) || !summary) broken++
+  // The gate against its own rule: which tests breached on this run's figure, and were they re-run?
+  for (const [key, s] of Object.entries(spreads)) {
+    const f = figures.get(key)
+    if (!f) continue
+    const st = decide(s, f)
+    result.firstStatus.set(key, st)
+    const g = shown.get(key)
+    const where = `${raise ? `+${raise}%` : 'unchanged'} run ${index + 1}: ${key}`
+    if (st === 'regressed' || st === 'inconclusive') {
+      if (!g || g.reruns.length + g.missing === 0) {
+        anomalies.push(`${where}: ${st} on this run's ${fmtMs(f.cpuMs)} (over ${fmtMs(s.regressAbove)}) but not re-run${g ? ` (gate said ${g.status})` : ' (not listed)'}`)
+      } else if (g.reruns.length + g.missing !== GATE.reruns) {
+        anomalies.push(`${where}: re-run ${g.reruns.length + g.missing} times, not ${GATE.reruns}`)
+      } else if (g.reruns.length) {
+        const m = median(g.reruns)
+        const want = decide(s, { cpuMs: m, boundMs: 0 }, true)
+        // The judged figure's bound is not in the text: only a verdict that no bound could explain is flagged.
+        if (want !== g.status && !(g.status === 'inconclusive' || want === 'inconclusive')) anomalies.push(`${where}: re-runs' median ${fmtMs(m)} should be ${want}, gate said ${g.status}`)
+        if (g.firstMs !== null && Math.abs(g.firstMs - f.cpuMs) > Math.max(0.6, f.cpuMs * 0.006)) anomalies.push(`${where}: the gate's "this run" ${fmtMs(g.firstMs)} is not the meter's ${fmtMs(f.cpuMs)}`)
+      }
+    } else {
+      const said = g?.status ?? 'ok'
+      if (said !== st) anomalies.push(`${where}: this run's ${fmtMs(f.cpuMs)} is ${st} by the rule (regress above ${fmtMs(s.regressAbove)}), gate said ${said}`)
+      if (g && g.reruns.length + g.missing > 0) anomalies.push(`${where}: re-run although this run's ${fmtMs(f.cpuMs)} did not breach ${fmtMs(s.regressAbove)}`)
+    }
+  }
+  for (const key of shown.keys()) if (!spreads[key]) anomalies.push(`${raise ? `+${raise}%` : 'unchanged'} run ${index + 1}: the gate listed ${key}, which is not in the baseline`)
+  const g = shown.get(TARGET)
+  const f = figures.get(TARGET)
+  result.target = f || g
+    ? {
+        status: g?.status ?? result.firstStatus.get(TARGET) ?? 'ok',
+        firstMs: f?.cpuMs ?? g?.firstMs ?? null,
+        reruns: g?.reruns ?? [],
+        judgedMs: g?.reruns?.length ? median(g.reruns) : (f?.cpuMs ?? null),
+      }
+    : null
+  return result
+}
+
+/**
+ * The gate's text (budgets/gate-report.ts formatGateText): per listed test its mark, status and key, then
+ * indented lines (wrapped at the terminal width; joined back here): the reason, 'this run X, then re-ran N
+ * times: a, b, c ms; median M'. Listed: every test not ok, and every test that was re-run.
+ */
+function parseGateText(output) {
+  const tests = new Map()
+  let cur = null
+  for (const line of output.split('\n')) {
+    const head = /^[✗?↓+−✓] (regressed|inconclusive|improved|new|gone|ok) +(.+?)  (.*)$/.exec(line)
+    if (head) {
+      cur = { status: head[1], text: '' }
+      tests.set(head[2], cur)
+      continue
+    }
+    if (cur && line.startsWith('    ')) cur.text += ` ${line.trim()}`
+    else cur = null
+  }
+  for (const t of tests.values()) {
+    const m = /this run ([\d.]+ m?s), then re-ran (\d+) times?(?: \((\d+) did not measure it\))?: (?:not measured|([\d., ]+) (m?s); median)/.exec(t.text)
+    t.firstMs = m ? parseMs(m[1]) : null
+    t.reruns = m && m[4] ? m[4].split(', ').map((x) => Number(x) * (m[5] === 's' ? 1000 : 1)) : []
+    t.missing = m ? (m[3] ? Number(m[3]) : m[4] ? 0 : Number(m[2])) : 0
+  }
+  return tests
+}
+
+function parseMs(s) {
+  return s.endsWith(' s') ? Number.parseFloat(s) * 1000 : Number.parseFloat(s)
+}
+
+/** Key → { cpuMs, boundMs } of every passed test in a vitest JSON report, from the meter's last attempt. */
+function readFigures(file) {
+  const out = new Map()
+  const report = readJson(file)
+  for (const f of report?.testResults ?? []) {
+    const relFile = path.relative(suiteDir, f.name)
+    for (const a of f.assertionResults ?? []) {
+      if (a.status !== 'passed') continue
+      const m = a.meta?.profilerBudget?.attempts?.at(-1)?.measured
+      if (m) out.set([relFile, ...a.ancestorTitles, a.title].join(' › '), { cpuMs: m.main + m.workers, boundMs: m.bound })
+    }
+  }
+  return out
+}
+
+/** A baseline test's runs → the figures budgets/gate.ts derives from them, at the gate's defaults. */
+function spreadOf(runs) {
+  const cpu = runs.map((r) => r.cpuMs)
+  const m = median(cpu)
+  const high = Math.max(...runs.map((r) => r.cpuMs + r.boundMs))
+  const low = Math.max(0, Math.min(...runs.map((r) => r.cpuMs - r.boundMs)))
+  const up = [
+    ['tolerance', m * (1 + GATE.tolerance)],
+    ['floor', m + GATE.floorMs],
+    ['spread', high],
+  ].reduce((best, t) => (t[1] > best[1] ? t : best))
+  const down = Math.max(0, Math.min(m * (1 - GATE.tolerance), m - GATE.floorMs, low))
+  return { runs, median: m, min: Math.min(...cpu), max: Math.max(...cpu), regressAbove: up[1], by: up[0], improveBelow: down }
+}
+
+/** budgets/gate.ts decide(), at the gate's defaults. */
+function decide(s, f) {
+  if (f.cpuMs - f.boundMs > s.regressAbove) return 'regressed'
+  if (f.cpuMs + f.boundMs > s.regressAbove) return 'inconclusive'
+  if (f.cpuMs + f.boundMs < s.improveBelow) return 'improved'
+  return 'ok'
+}
+
+/** Whether `n` more runs at `raise` would end before the budget (estimated from the runs so far at or near it). */
+function fits(n, raise) {
+  if (!opts.budgetS) return true
+  const similar = [...series.values()].filter((s) => s.raise > 0).flatMap((s) => s.runs.map((r) => r.wallMs))
+  const per = similar.length ? median(similar) : 10_000
+  const ok = Date.now() - started + n * per <= opts.budgetS * 1000
+  if (!ok) console.log(`  ${raise}%: ${n} runs of ~${fmtS(per)} would end after the ${opts.budgetS} s budget: not run`)
+  return ok
+}
+
+/** One process in the suite's folder: wall time, exit code, output. */
+async function run(argv, extraEnv) {
+  const env = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true', COLUMNS: '200' }
+  for (const k of Object.keys(env)) if (k.startsWith('VITEST') || k.startsWith('GITHUB_') || k.startsWith('GATE_') || k === 'NODE_OPTIONS' || k === 'DEBUG') delete env[k]
+  Object.assign(env, extraEnv)
+  const t0 = process.hrtime.bigint()
+  const group = process.platform !== 'win32'
+  const child = spawn(process.execPath, argv, { cwd: suiteDir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: group })
+  let output = ''
+  child.stdout.on('data', (d) => (output += d))
+  child.stderr.on('data', (d) => (output += d))
+  const kill = () => {
+    try {
+      if (group) process.kill(-child.pid, 'SIGKILL')
+      else child.kill('SIGKILL')
+    } catch {}
+  }
+  live.add(kill)
+  const timer = setTimeout(() => {
+    output += `\nbench: killed after ${opts.timeout} s\n`
+    kill()
+  }, opts.timeout * 1000)
+  const [code, signal] = await new Promise((resolve) => child.on('close', (c, s) => resolve([c, s])))
+  clearTimeout(timer)
+  live.delete(kill)
+  return { wallMs: Number(process.hrtime.bigint() - t0) / 1e6, code, signal, output: output.replace(/\x1b\[[0-9;]*m/g, '') }
+}
+
+function printTable(head, rows, leftCols) {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
+  const left = (i) => leftCols.includes(i)
+  const line = (cells) => '| ' + cells.map((c, i) => (left(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |'
+  console.log(line(head))
+  console.log('|' + widths.map((w, i) => (left(i) ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|') + '|')
+  for (const r of rows) console.log(line(r))
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'))
+  } catch {
+    return null
+  }
+}
+
+/** utime+stime of a process from /proc, in ms (USER_HZ taken as 100); null without /proc. */
+function procCpuMs(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100
+  } catch {
+    return null
+  }
+}
+
+function countBy(xs) {
+  const m = new Map()
+  for (const x of xs) m.set(x, (m.get(x) ?? 0) + 1)
+  return [...m].map(([k, n]) => `${k} ×${n}`).join(', ')
+}
+
+function fmtMs(ms) {
+  return ms === null || ms === undefined || !Number.isFinite(ms) ? 'n/a' : `${ms >= 99.95 ? Math.round(ms) : ms.toPrecision(3)} ms`
+}
+
+function fmtS(ms) {
+  return ms === null || ms === undefined || !Number.isFinite(ms) ? 'n/a' : `${(ms / 1000).toFixed(1)} s`
+}
+
+function loadavg() {
+  return os.loadavg().map((l) => l.toFixed(1)).join(' ')
+}
+
+function envInt(name, fallback, min) {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < min) die(`${name} takes an integer >= ${min} (got ${JSON.stringify(raw)})`)
+  return n
+}
+
+function envList(name, fallback) {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const xs = raw.split(',').map((x) => Number(x.trim().replace(/%$/, '')))
+  if (!xs.every((x) => Number.isFinite(x) && x > 0)) die(`${name} takes percentages above 0, comma-separated, like 15,12,10 (got ${JSON.stringify(raw)})`)
+  return xs
+}
+
+function envChoice(name, fallback, choices) {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (!choices.includes(raw)) die(`${name} takes one of ${choices.join(', ')} (got ${JSON.stringify(raw)})`)
+  return raw
+}
+
+function die(message) {
+  console.error(`gate bench: ${message}`)
+  process.exit(2)
+}
