@@ -152,7 +152,10 @@ async function runOnce(opts, project, variant, idx) {
   const budgets = opts.budgets && variant === 'profiled'
   const bin = variant === 'profiled' && !budgets ? 'node_modules/vitest-profiler/dist/bin.js' : 'node_modules/vitest/vitest.mjs'
   const config = budgets ? ['--config', writeBudgetsConfig(project)] : []
-  const argv = [bin, 'run', ...config, '--reporter=default', '--reporter=json', `--outputFile=${jsonFile}`, ...opts.extra]
+  // --no-cache: vitest orders files by its results cache (failed first, then slowest), which every run rewrites
+  // and both variants share (same root): interleaved runs would each get the order the other one left, and late
+  // in tinypool's suite its pool-destroy tests are slow in either mode (found by bisecting, stop 14).
+  const argv = [bin, 'run', ...config, '--no-cache', '--reporter=default', '--reporter=json', `--outputFile=${jsonFile}`, ...opts.extra]
   // A fresh output dir per profiled run: its size is this run's, and report.json cannot be a previous run's.
   const outDir = path.join(project, '.vitest-profile')
   if (variant === 'profiled') fs.rmSync(outDir, { recursive: true, force: true })

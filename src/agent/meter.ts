@@ -116,6 +116,22 @@ function threadCpuOf(tid: number): number | null {
   }
 }
 
+/** Closes the file of a thread whose last figure is in the table: nothing reads it again. */
+function forgetThread(tid: number): void {
+  const fd = schedFds.get(tid)
+  if (fd === undefined) return
+  schedFds.delete(tid)
+  try {
+    fs.closeSync(fd)
+  } catch {}
+}
+
+/**
+ * How stale a schedstat reading can be: the kernel adds a running thread's time at its scheduler ticks, so a
+ * reading lags by up to one tick (steps of up to 4 ms seen on this host, CONFIG_HZ 250). One at each end.
+ */
+const SCHEDSTAT_STALE_US = 4000
+
 const liveChildCpu = liveCpu
 const hasProc = reapedCpu() !== null
 
@@ -228,6 +244,7 @@ function patchTerminate(): void {
         const cpu = tid > 0 ? threadCpuOf(tid) : null
         if (cpu !== null) t.floats[tFloat(slot, 0)] = cpu
         Atomics.store(t.ints, tInt(slot, 3), 1)
+        if (tid > 0) forgetThread(tid)
       }
     } catch {}
     return original.apply(this, args)
@@ -337,6 +354,7 @@ function readThread(tid: number): ThreadReading {
   const slot = slotOf(tid)
   const ended = Atomics.load(t.ints, tInt(slot, 3)) === 1
   const osTid = Atomics.load(t.ints, tInt(slot, 2))
+  if (ended && osTid > 0) forgetThread(osTid)
   const live = !ended && osTid > 0 ? threadCpuOf(osTid) : null
   return { cpu: live ?? t.floats[tFloat(slot, 0)]!, sync: t.floats[tFloat(slot, 1)]!, overhead: t.floats[tFloat(slot, 2)]!, exact: live !== null || ended }
 }
@@ -403,6 +421,7 @@ export function measureSince(m: MeterMark): Measurement {
   const kind = ownClock().kind
   const mainUs = Math.max(0, ownClock().read() - m.own - (t.floats[tFloat(slotOf(threadId), 2)]! - m.ownOverhead))
   if (kind === 'none') notes.push('the test thread has no CPU clock here')
+  if (kind === 'schedstat') boundUs += 2 * SCHEDSTAT_STALE_US
   // A clock tick of the coarser clocks, at each end.
   if (kind === 'process-cpu-usage') notes.push("the test thread's clock counts its whole process")
 
@@ -418,8 +437,9 @@ export function measureSince(m: MeterMark): Measurement {
     if (grew > 0 || !before) threads++
     threadsUs += Math.max(0, grew)
     syncUs += Math.max(0, now.sync - (before?.sync ?? 0))
-    // A figure the worker published itself can be one period old at either end.
+    // A figure the worker published itself can be one period old at either end; a schedstat one a tick.
     if (!now.exact) boundUs += FALLBACK_PERIOD_MS * 1000
+    else if (grew > 0) boundUs += 2 * SCHEDSTAT_STALE_US
   }
   if (kind === 'process-cpu-usage') threadsUs = 0
 
