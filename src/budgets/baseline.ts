@@ -75,6 +75,11 @@ export interface Machine {
   node: string
   /** vitest's version: '4.1.12'. */
   vitest: string
+  /**
+   * Whether the runs were profiled. It changes the figures of worker threads' children: a child process's CPU
+   * (read from the OS) includes its own profiler agent, which only a profiled run has. Absent: unknown.
+   */
+  profiled?: boolean
 }
 
 /** One run's figures of one test (ms, rounded to 0.01). */
@@ -258,6 +263,7 @@ export function serializeBaseline(b: Baseline): string {
       ['cpuModel', m.cpuModel],
       ['node', m.node],
       ['vitest', m.vitest],
+      ...(m.profiled !== undefined ? [['profiled', m.profiled] as [string, boolean]] : []),
     ])},`,
   ]
   const keys = Object.keys(b.tests).sort(byCodeUnits)
@@ -344,6 +350,7 @@ function readMachine(v: unknown, path: string): Machine {
     cpuModel: str(o, path, 'cpuModel'),
     node: str(o, path, 'node'),
     vitest: str(o, path, 'vitest'),
+    ...(typeof o.profiled === 'boolean' ? { profiled: o.profiled } : {}),
   }
 }
 
@@ -480,6 +487,11 @@ export function machineDifference(baseline: Machine, current: Machine): string |
   if (baseline.cpuModel !== current.cpuModel) pair('CPU', j(baseline.cpuModel), j(current.cpuModel))
   if (baseline.cpus !== current.cpus) pair('cores', String(baseline.cpus), String(current.cpus))
   if (nodeMajor(baseline.node) !== nodeMajor(current.node)) pair('Node', baseline.node, current.node)
-  if (diffs.length === 0) return null
-  return `the baseline was made on another machine (${diffs.join('; ')}): its CPU times may not compare with this run's; to gate on this machine, ${REGENERATE} here`
+  const mode = (p: boolean) => (p ? 'profiled (vitest-profile)' : 'without profiling')
+  const modeNote =
+    baseline.profiled !== undefined && current.profiled !== undefined && baseline.profiled !== current.profiled
+      ? `the baseline's runs were ${mode(baseline.profiled)} and this run is ${mode(current.profiled)}: child processes' CPU includes their profiler agents only in a profiled run; make the baseline the way the gate runs`
+      : null
+  if (diffs.length === 0) return modeNote
+  return `${modeNote ? `${modeNote}; ` : ''}the baseline was made on another machine (${diffs.join('; ')}): its CPU times may not compare with this run's; to gate on this machine, ${REGENERATE} here`
 }

@@ -58,7 +58,7 @@ export function instrumentForBudgets(vitest: VitestLike, options: ResolvedOption
   instrument()
   vitest.onAfterSetServer?.(instrument)
   const reporter = new BudgetSummaryReporter(vitest, { run: lazyRun, stub, options })
-  const gate = new GateReporter(vitest as never, options)
+  const gate = new GateReporter(vitest as never, options, false)
   const added = gate.active ? [reporter, gate] : [reporter]
   if (reportersReady && vitest.reporters) vitest.reporters.push(...added)
   else vitest.config.reporters.push(...added)

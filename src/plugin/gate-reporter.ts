@@ -27,8 +27,8 @@ interface VitestLike {
   logger: { log(...a: unknown[]): void; error(...a: unknown[]): void }
 }
 
-export function currentMachine(vitestVersion: string): Machine {
-  return machineOf({ platform: process.platform, arch: process.arch, cpus: os.cpus(), availableParallelism: os.availableParallelism?.(), node: process.version, vitest: vitestVersion })
+export function currentMachine(vitestVersion: string, profiled: boolean): Machine {
+  return { ...machineOf({ platform: process.platform, arch: process.arch, cpus: os.cpus(), availableParallelism: os.availableParallelism?.(), node: process.version, vitest: vitestVersion }), profiled }
 }
 
 export class GateReporter {
@@ -38,6 +38,8 @@ export class GateReporter {
   constructor(
     private readonly vitest: VitestLike,
     private readonly options: ResolvedOptions,
+    /** This run profiles (vitest-profile): recorded in the baseline, warned about when the modes differ. */
+    private readonly profiled: boolean,
   ) {
     this.mode = gateMode(vitest.config.root, options)
   }
@@ -73,7 +75,7 @@ export class GateReporter {
 
   private update(figures: TestFigures[]): void {
     const shard = this.vitest.config.shard
-    const machine = currentMachine(this.vitest.version)
+    const machine = currentMachine(this.vitest.version, this.profiled)
     if (shard) {
       const file = writeShard(this.shardDir(), { schema: 'vitest-profiler/gate-shard', version: 1, index: shard.index, count: shard.count, machine, figures, result: null })
       this.log(`gate: shard ${shard.index}/${shard.count}: ${figures.length} tests' figures written to ${file}; make the baseline with vitest-profile --merge-reports ${path.dirname(file)} --update-baseline`)
@@ -102,7 +104,7 @@ export class GateReporter {
       process.exitCode ||= 1
       return
     }
-    const options = { tolerance: this.mode.tolerance, floorMs: this.mode.floorMs, perTest, machine: currentMachine(this.vitest.version) }
+    const options = { tolerance: this.mode.tolerance, floorMs: this.mode.floorMs, perTest, machine: currentMachine(this.vitest.version, this.profiled) }
     const shard = this.vitest.config.shard
     let result: GateResult = compare(read.baseline, figures, options)
     if (shard) result = { ...result, tests: result.tests.filter((t) => t.status !== 'gone') }

@@ -36,7 +36,7 @@ export class ProfileSession {
     vitest.onAfterSetServer?.(() => session.instrument(vitest))
     const reporter = new ProfileReporter(session, vitest)
     // After the profiler's reporter: the gate reads the report it promises (the run's top lines).
-    const gate = new GateReporter(vitest as never, options)
+    const gate = new GateReporter(vitest as never, options, true)
     const added = gate.active ? [reporter, gate] : [reporter]
     if (reportersReady && vitest.reporters) vitest.reporters.push(...added)
     else vitest.config.reporters.push(...added)
