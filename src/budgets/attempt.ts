@@ -157,10 +157,11 @@ export function recordAttempt(meta: Record<string, unknown>, record: AttemptReco
 
 /**
  * The command that profiles just this test. vitest matches `-t` against the describe chain and the test's name
- * joined by spaces (the runner's getTaskFullName, which may start with the file's name): escaped, anchored at
- * the end only.
+ * joined by spaces on vitest 4 (getTaskFullName, which may start with the file's name) and by ' > ' on vitest 5:
+ * either separator, escaped, anchored at the end only.
  */
 export function profileCommand(file: string, names: readonly string[]): string {
-  const pattern = `${names.join(' ').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const pattern = `${names.map(escape).join('(?: | > )')}$`
   return `npx vitest-profile run ${JSON.stringify(file)} -t ${JSON.stringify(pattern)}`
 }

@@ -30,9 +30,12 @@ export interface RerunContext {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
-/** vitest matches -t against the describe chain and the name joined by spaces (see budgets/attempt.ts). */
+/**
+ * vitest matches -t against the describe chain and the name joined by spaces on vitest 4 (the runner's
+ * getTaskFullName) and by ' > ' on vitest 5 (fullTestName): either separator, anchored at the end.
+ */
 export function namePattern(targets: readonly RerunTarget[]): string {
-  return `(${[...new Set(targets.map((t) => escape(t.names.join(' '))))].join('|')})$`
+  return `(${[...new Set(targets.map((t) => t.names.map(escape).join('(?: | > )')))].join('|')})$`
 }
 
 export function rerunArgs(targets: readonly RerunTarget[], ctx: RerunContext, outputFile: string): string[] {

@@ -9,10 +9,14 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { repoRoot, runFixture, type FixtureRun } from '../helpers/run-fixture.js'
+import { fixturesDir, repoRoot, runFixture, type FixtureRun } from '../helpers/run-fixture.js'
 
-let root = ''
-const baselineFile = () => path.join(root, 'vitest-profiler.baseline.json')
+// The baseline lives in the fixture's source folder: under the compat run (vitest 5 / Node 24), runFixture
+// runs each call in a fresh copy of that folder, which then carries it.
+const source = path.join(fixturesDir, 'gate')
+const baselineFile = () => path.join(source, 'vitest-profiler.baseline.json')
+// Where runFixture puts the fixtures (a copy's parent under compat): GitHub's workspace in the annotation test.
+const workspace = () => (process.env.VP_COMPAT_ROOT ? path.join(process.env.VP_COMPAT_ROOT, 'fixtures') : fixturesDir)
 const gate = (env: Record<string, string> = {}, args = ['run']) => runFixture('gate', { via: 'vitest', args, env, timeoutMs: 170_000 })
 // Scratch files of this test: not in the system's temp folder, which isolation.test.ts watches meanwhile.
 const scratch = (name: string) => {
@@ -26,16 +30,17 @@ describe.sequential('the regression gate', () => {
   let baselineText = ''
 
   beforeAll(async () => {
+    fs.rmSync(baselineFile(), { force: true })
     const r = await runFixture('gate', { via: 'bin', args: ['run', '--update-baseline', '--runs', '2'], timeoutMs: 170_000 })
-    root = r.root
     expect(r.code, r.output).toBe(0)
     expect(r.output).toMatch(/gate: baseline written: 4 tests, 2 runs each, to vitest-profiler\.baseline\.json/)
-    baselineText = fs.readFileSync(baselineFile(), 'utf8')
+    baselineText = fs.readFileSync(path.join(r.root, 'vitest-profiler.baseline.json'), 'utf8')
+    if (r.root !== source) fs.writeFileSync(baselineFile(), baselineText)
   }, 200_000)
 
   test('the baseline: versioned, stable order, each test with its runs and (profiled) top lines', () => {
     const b = JSON.parse(baselineText)
-    expect(b).toMatchObject({ schema: 'vitest-profiler/baseline', version: 1, machine: { platform: process.platform, node: process.version } })
+    expect(b).toMatchObject({ schema: 'vitest-profiler/baseline', version: 1, machine: { platform: process.platform, node: expect.stringMatching(/^v\d+\./), profiled: true } })
     expect(Object.keys(b.tests)).toEqual(['more.test.ts › more › in a pool', 'more.test.ts › more › micro', 'work.test.ts › work › heavy', 'work.test.ts › work › light'])
     const heavy = b.tests['work.test.ts › work › heavy']
     expect(heavy.runs).toHaveLength(2)
@@ -91,10 +96,10 @@ describe.sequential('the regression gate', () => {
     const summary = scratch('summary.md')
     fs.writeFileSync(summary, '# earlier step\n')
     try {
-      const r = await gate({ GATE_SCALE: '1.5', GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GITHUB_WORKSPACE: path.dirname(root) })
+      const r = await gate({ GATE_SCALE: '1.5', GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GITHUB_WORKSPACE: workspace() })
       expect(r.code, r.output).toBe(3)
-      // The workspace is the fixtures folder: the path is relative to it.
-      expect(r.stdout).toMatch(/^::error file=gate\/(work\.test\.ts|burn\.mjs),line=\d+,title=[^:]*::.*heavy/m)
+      // The workspace is the fixtures folder: the path is relative to it (gate/, or the compat run's copy).
+      expect(r.stdout).toMatch(/^::error file=gate[^/]*\/(work\.test\.ts|burn\.mjs),line=\d+,title=[^:]*::.*heavy/m)
       const md = fs.readFileSync(summary, 'utf8')
       expect(md.startsWith('# earlier step\n')).toBe(true)
       expect(md).toMatch(/\|.*heavy.*\|/)
@@ -105,14 +110,14 @@ describe.sequential('the regression gate', () => {
   })
 
   test('shards: each writes its part; --merge-reports gives one verdict and one exit code', async () => {
-    const dir = path.join(root, '.vitest-profile', 'gate')
+    const shardDir = (r: FixtureRun) => path.join(r.root, '.vitest-profile', 'gate')
     const one = await gate({ GATE_SCALE: '1.5' }, ['run', '--shard=1/2'])
     // runFixture clears .vitest-profile before each run: keep the first shard's file aside.
     const kept = scratch('shards')
     fs.rmSync(kept, { recursive: true, force: true })
-    fs.cpSync(dir, kept, { recursive: true })
+    fs.cpSync(shardDir(one), kept, { recursive: true })
     const two = await gate({ GATE_SCALE: '1.5' }, ['run', '--shard=2/2'])
-    fs.cpSync(dir, kept, { recursive: true })
+    fs.cpSync(shardDir(two), kept, { recursive: true })
     try {
       expect(fs.readdirSync(kept).sort()).toEqual(['shard-1-of-2.json', 'shard-2-of-2.json'])
       expect(one.output + two.output).not.toMatch(/\bgone\b.*work\.test\.ts/)
