@@ -164,12 +164,13 @@ function patchWorker(get: () => PropagationConfig): void {
       if (config.active() && options?.env !== workerThreads.SHARE_ENV) {
         options = { ...(options ?? {}), env: envForChild(config, options?.env as Env | undefined) }
       }
-      // A worker runs the `--require`s of its execArgv (by default its process's). Where the agent was not
-      // started by its process's execArgv (sampling started from a test thread of a budgets-only run,
-      // lazy-start.ts) or the caller gave an execArgv of its own, the worker would run without it.
-      const execArgv = options?.execArgv ?? process.execArgv
-      if (config.active() && !execArgv.includes(config.bootstrapPath)) {
-        options = { ...(options ?? {}), execArgv: [...execArgv, '--require', config.bootstrapPath] }
+      // A worker runs the `--require`s of its execArgv, by default its process's. Where the agent was not started
+      // by its process's execArgv (sampling started from a test thread of a budgets-only run, lazy-start.ts), a
+      // worker that inherits it would run without the agent: it gets the bootstrap added. Never to an execArgv
+      // the caller gave: the worker's process.execArgv must stay what it asked for (tinypool's suite asserts
+      // `['--no-warnings']`); such a worker runs unprofiled.
+      if (config.active() && options?.execArgv === undefined && !process.execArgv.includes(config.bootstrapPath)) {
+        options = { ...(options ?? {}), execArgv: [...process.execArgv, '--require', config.bootstrapPath] }
       }
       super(filename, options)
       // Synchronously, before the new worker runs anything: who heartbeats it (thread-table.ts).

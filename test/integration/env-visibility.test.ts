@@ -13,13 +13,13 @@ test.each(['forks', 'threads'])('pool %s: every thread and process sees the env 
   expect(plain.code, plain.output).toBe(0)
   const profiled = await runFixture('env-visibility', { args })
   expect(profiled.code, profiled.output).toBe(0)
-  expect(profiled.output).toMatch(/Tests\s+11 passed \(11\)/)
+  expect(profiled.output).toMatch(/Tests\s+12 passed \(12\)/)
 
   const tree = buildThreadTree(profiled.run!)
   const testThread = [...tree.nodes.values()].find((n) => n.isTestThread)!
   const children = [...tree.nodes.values()].filter((n) => !n.isTestThread && n.root === testThread.record.key)
-  // 4 workers (SHARE_ENV joined by its creator's spawn record), 3 fork/spawn, 4 sync spawns, 1 node under sh.
-  expect(children.filter((n) => n.kind === 'worker').length, 'workers profiled').toBe(4)
+  // 5 workers (SHARE_ENV joined by its creator's spawn record), 3 fork/spawn, 4 sync spawns, 1 node under sh.
+  expect(children.filter((n) => n.kind === 'worker').length, 'workers profiled').toBe(5)
   expect(children.filter((n) => n.kind === 'process').length, 'processes profiled').toBe(8)
   expect(tree.missing).toEqual([])
 })
