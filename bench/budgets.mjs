@@ -24,20 +24,22 @@
 //
 // Exit status 1 if outcome parity or a stability verdict failed; the ratios are reported against their target
 // (met / missed / inconclusive) but do not set the exit status (the host's noise would).
-import { spawn, execFileSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { median, medianInterval, verdict } from './paired.mjs'
 import { installProfilerInto, repoRoot, vitestBin } from './variants.mjs'
+import { clockTick, countBy, dieWith, envInt as envIntOf, live, loadavg, procCpuMs, runTimed } from './harness.mjs'
+
+const die = dieWith('budgets bench')
+const envInt = (name, fallback, min) => envIntOf(name, fallback, min, die)
 
 const suiteRoot = path.join(repoRoot, 'bench', 'fixtures', 'budgets')
 const overheadDir = path.join(suiteRoot, 'overhead')
 const stabilityDir = path.join(suiteRoot, 'stability')
 const scratch = path.join(repoRoot, '.cache', 'bench-budgets')
 const TARGET = 1.01
-/** USER_HZ, the unit of /proc's CPU fields (clockTick(); set before anything reads /proc). */
-let tick = null
 const opts = {
   reps: envInt('BUDGET_BENCH_REPS', 5, 3),
   warmup: envInt('BUDGET_BENCH_WARMUP', 1, 0),
@@ -57,15 +59,6 @@ fs.rmSync(scratch, { recursive: true, force: true })
 fs.mkdirSync(scratch, { recursive: true })
 // The plugin's setup stubs of earlier runs (it writes one per run, pruned by age): start clean.
 for (const dir of [overheadDir, stabilityDir]) fs.rmSync(path.join(dir, '.vitest-profile'), { recursive: true, force: true })
-
-// A run (or the busy process) would outlive a Ctrl-C of the bench: take them down too.
-const live = new Set()
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    for (const kill of live) kill()
-    process.exit(130)
-  })
-}
 
 const cores = os.availableParallelism?.() ?? os.cpus().length
 console.log(
@@ -236,28 +229,7 @@ async function run(cwd, args) {
   for (const k of Object.keys(env)) if (k.startsWith('VITEST') || k === 'NODE_OPTIONS' || k === 'DEBUG') delete env[k]
   const [cmd, argv] = cpuMeter.wrap([process.execPath, vitestBin, ...args])
   const before = cpuMeter.read()
-  const t0 = process.hrtime.bigint()
-  // Own process group (not on Windows), so that a run that hangs goes with everything it started.
-  const group = process.platform !== 'win32'
-  const child = spawn(cmd, argv, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: group })
-  let output = ''
-  child.stdout.on('data', (d) => (output += d))
-  child.stderr.on('data', (d) => (output += d))
-  const kill = () => {
-    try {
-      if (group) process.kill(-child.pid, 'SIGKILL')
-      else child.kill('SIGKILL')
-    } catch {}
-  }
-  live.add(kill)
-  const timer = setTimeout(() => {
-    output += `\nbench: killed after ${opts.timeout} s\n`
-    kill()
-  }, opts.timeout * 1000)
-  const [code, signal] = await new Promise((resolve) => child.on('close', (c, s) => resolve([c, s])))
-  clearTimeout(timer)
-  live.delete(kill)
-  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6
+  const { code, signal, output, wallMs } = await runTimed(cmd, argv, { cwd, env, timeoutS: opts.timeout })
   const after = cpuMeter.read(output)
   return { wallMs, cpuMs: before === null || after === null ? null : after - before, code, signal, output }
 }
@@ -297,51 +269,6 @@ function pickCpuMeter() {
   return { ...plain, name: 'nowhere (n/a)', read: () => null }
 }
 
-function clockTick() {
-  if (tick !== null) return tick
-  tick = 100
-  try {
-    tick = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
-  } catch {}
-  return tick
-}
-
-/** utime+stime (own) or cutime+cstime (reaped children) of a process from /proc, in ms; null without /proc. */
-function procCpuMs(pid, children = false) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
-    // Fields after the command name (which may hold spaces) start at field 3: utime 14, stime 15, cutime 16, cstime 17.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    const [a, b] = children ? [f[13], f[14]] : [f[11], f[12]]
-    return ((Number(a) + Number(b)) * 1000) / clockTick()
-  } catch {
-    return null
-  }
-}
-
-function countBy(xs) {
-  const m = new Map()
-  for (const x of xs) m.set(x, (m.get(x) ?? 0) + 1)
-  return [...m].map(([k, n]) => `${k} ×${n}`).join(', ')
-}
-
 function fmtS(ms) {
   return ms === null || ms === undefined || !Number.isFinite(ms) ? 'n/a' : `${(ms / 1000).toFixed(2)} s`
-}
-
-function loadavg() {
-  return os.loadavg().map((l) => l.toFixed(1)).join(' ')
-}
-
-function envInt(name, fallback, min) {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < min) die(`${name} takes an integer >= ${min} (got ${JSON.stringify(raw)})`)
-  return n
-}
-
-function die(message) {
-  console.error(`budgets bench: ${message}`)
-  process.exit(2)
 }

@@ -38,6 +38,10 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { median } from './paired.mjs'
 import { installProfilerInto, repoRoot, vitestBin } from './variants.mjs'
+import { countBy, dieWith, envInt as envIntOf, live, loadavg, procCpuMs, runTimed } from './harness.mjs'
+
+const die = dieWith('gate bench')
+const envInt = (name, fallback, min) => envIntOf(name, fallback, min, die)
 
 const suiteDir = path.join(repoRoot, 'bench', 'fixtures', 'gate')
 const scratch = path.join(repoRoot, '.cache', 'bench-gate')
@@ -63,18 +67,6 @@ fs.rmSync(scratch, { recursive: true, force: true })
 fs.mkdirSync(scratch, { recursive: true })
 fs.rmSync(path.join(suiteDir, '.vitest-profile'), { recursive: true, force: true })
 fs.rmSync(baselineFile, { force: true })
-
-const live = new Set()
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    for (const kill of live) kill()
-    process.exit(130)
-  })
-}
-// ...and so would the busy process a crash of the bench itself.
-process.on('exit', () => {
-  for (const kill of live) kill()
-})
 
 const rel = (p) => path.relative(repoRoot, p) || '.'
 const binRel = path.relative(suiteDir, installed.path)
@@ -442,27 +434,8 @@ async function run(argv, extraEnv) {
   const env = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true', COLUMNS: '200' }
   for (const k of Object.keys(env)) if (k.startsWith('VITEST') || k.startsWith('GITHUB_') || k.startsWith('GATE_') || k === 'NODE_OPTIONS' || k === 'DEBUG') delete env[k]
   Object.assign(env, extraEnv)
-  const t0 = process.hrtime.bigint()
-  const group = process.platform !== 'win32'
-  const child = spawn(process.execPath, argv, { cwd: suiteDir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: group })
-  let output = ''
-  child.stdout.on('data', (d) => (output += d))
-  child.stderr.on('data', (d) => (output += d))
-  const kill = () => {
-    try {
-      if (group) process.kill(-child.pid, 'SIGKILL')
-      else child.kill('SIGKILL')
-    } catch {}
-  }
-  live.add(kill)
-  const timer = setTimeout(() => {
-    output += `\nbench: killed after ${opts.timeout} s\n`
-    kill()
-  }, opts.timeout * 1000)
-  const [code, signal] = await new Promise((resolve) => child.on('close', (c, s) => resolve([c, s])))
-  clearTimeout(timer)
-  live.delete(kill)
-  return { wallMs: Number(process.hrtime.bigint() - t0) / 1e6, code, signal, output: output.replace(/\x1b\[[0-9;]*m/g, '') }
+  const { code, signal, output, wallMs } = await runTimed(process.execPath, argv, { cwd: suiteDir, env, timeoutS: opts.timeout })
+  return { wallMs, code, signal, output: output.replace(/\x1b\[[0-9;]*m/g, '') }
 }
 
 function printTable(head, rows, leftCols) {
@@ -482,41 +455,12 @@ function readJson(file) {
   }
 }
 
-/** utime+stime of a process from /proc, in ms (USER_HZ taken as 100); null without /proc. */
-function procCpuMs(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100
-  } catch {
-    return null
-  }
-}
-
-function countBy(xs) {
-  const m = new Map()
-  for (const x of xs) m.set(x, (m.get(x) ?? 0) + 1)
-  return [...m].map(([k, n]) => `${k} ×${n}`).join(', ')
-}
-
 function fmtMs(ms) {
   return ms === null || ms === undefined || !Number.isFinite(ms) ? 'n/a' : `${ms >= 99.95 ? Math.round(ms) : ms.toPrecision(3)} ms`
 }
 
 function fmtS(ms) {
   return ms === null || ms === undefined || !Number.isFinite(ms) ? 'n/a' : `${(ms / 1000).toFixed(1)} s`
-}
-
-function loadavg() {
-  return os.loadavg().map((l) => l.toFixed(1)).join(' ')
-}
-
-function envInt(name, fallback, min) {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < min) die(`${name} takes an integer >= ${min} (got ${JSON.stringify(raw)})`)
-  return n
 }
 
 function envList(name, fallback) {
@@ -532,9 +476,4 @@ function envChoice(name, fallback, choices) {
   if (raw === undefined || raw === '') return fallback
   if (!choices.includes(raw)) die(`${name} takes one of ${choices.join(', ')} (got ${JSON.stringify(raw)})`)
   return raw
-}
-
-function die(message) {
-  console.error(`gate bench: ${message}`)
-  process.exit(2)
 }
