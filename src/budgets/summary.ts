@@ -27,6 +27,11 @@ export function budgetOf(meta: Record<string, unknown> | undefined): BudgetMeta 
   return b && !b.attempts.some((a) => a.metered) ? b : null
 }
 
+/** A test's attempts in the order they ran; the last is the one that counts (as vitest counts a retried test). */
+export function attemptsInOrder(b: BudgetMeta): AttemptRecord[] {
+  return [...b.attempts].sort((x, y) => x.attempt - y.attempt)
+}
+
 /** The test's meter records, budget or not (the regression gate's figures). */
 export function meterOf(meta: Record<string, unknown> | undefined): BudgetMeta | null {
   const b = meta?.[BUDGET_META_KEY] as BudgetMeta | undefined

@@ -10,7 +10,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import pc from 'picocolors'
-import { budgetOf, closingLine, inconclusiveLines, totals, type BudgetedTest } from '../budgets/summary.js'
+import { attemptsInOrder, budgetOf, closingLine, inconclusiveLines, totals, type BudgetedTest } from '../budgets/summary.js'
 import { stdoutIsMachineReadable, type ReporterConfigLike } from './stdout-owner.js'
 import { ProfileReporter } from './reporter.js'
 import { endRun, type PlannedRun } from './run-dir.js'
@@ -38,7 +38,7 @@ export function collectBudgets(modules: readonly TestModuleLike[]): (BudgetedTes
     for (const tc of m.children.allTests()) {
       const b = budgetOf(tc.meta())
       if (!b) continue
-      const attempts = [...b.attempts].sort((x, y) => x.attempt - y.attempt)
+      const attempts = attemptsInOrder(b)
       out.push({ id: tc.id ?? '', name: `${file} › ${(tc.fullName ?? tc.name).replace(/ > /g, ' › ')}`, file, last: attempts[attempts.length - 1]!, attempts })
     }
   }

@@ -5,7 +5,7 @@
  * this process) or from its JSON reporter's output (a re-run the gate started in another process).
  */
 import * as path from 'node:path'
-import { meterOf } from '../budgets/summary.js'
+import { attemptsInOrder, meterOf } from '../budgets/summary.js'
 import { testKey, testName, type TestFigures, type TopLine } from '../budgets/baseline.js'
 import type { AttemptRecord } from '../budgets/attempt.js'
 import type { JsonReport } from '../report/schema.js'
@@ -63,7 +63,7 @@ export function figuresFromModules(modules: readonly TestModuleLike[], rootDir: 
       // A failed test's CPU says little (it stopped early, or ran the failure's path): not gated, not baselined.
       if (tc.result().state !== 'passed') continue
       const meter = meterOf(tc.meta())
-      const last = meter?.attempts.reduce((a, b) => (b.attempt > a.attempt ? b : a))
+      const last = meter ? attemptsInOrder(meter).at(-1) : undefined
       if (!last) continue
       const suite: string[] = []
       for (let p = tc.parent; p && p.type === 'suite'; p = p.parent) suite.unshift(p.name)
@@ -88,7 +88,7 @@ export function figuresFromJson(json: JsonResult, rootDir: string, project: stri
     for (const a of f.assertionResults ?? []) {
       if (a.status !== 'passed') continue
       const meter = meterOf(a.meta)
-      const last = meter?.attempts.reduce((x, y) => (y.attempt > x.attempt ? y : x))
+      const last = meter ? attemptsInOrder(meter).at(-1) : undefined
       if (!last) continue
       out.push(figuresOf(last, testKey({ project, file, suite: a.ancestorTitles, test: a.title }), file, testName(a.ancestorTitles, a.title)))
     }
