@@ -11,7 +11,8 @@ import { ThreadAgent, runIsActive } from './thread-agent.js'
 import { WorkerController, patchWorkerTerminate } from './worker-control.js'
 import { installLifecycleHooks, trackChildren } from './lifecycle.js'
 import { startWatchdog } from './watchdog.js'
-import { installPropagation, takeInheritance } from './propagation.js'
+import { installPropagation, takeInheritance, takeWorkerScript } from './propagation.js'
+import { processScript, workerScript } from './script-name.js'
 import { installTerminationGate, isOwnLiveWorker, markReady, needsHeartbeat } from './thread-table.js'
 import { installIdlePause } from './idle.js'
 import { installMeter, publishOverhead } from './meter.js'
@@ -81,6 +82,7 @@ export function start(config: AgentConfig, bootstrapPath?: string): AgentApi | n
   const cpuAtStart = clock.read()
   // First of all, and even if the agent stays inert: this thread's env must be exactly what its creator passed.
   const ancestors = takeInheritance()
+  const handedScript = takeWorkerScript()
   setDebugFile(path.join(config.runDir, 'debug.log'))
   const g = agentSlot() as Record<symbol, AgentApi | null | undefined>
   const slot = Symbol.for(AGENT_GLOBAL)
@@ -89,7 +91,8 @@ export function start(config: AgentConfig, bootstrapPath?: string): AgentApi | n
   if (config.version !== SPOOL_VERSION || !runIsActive(config)) return null
   let agent: ThreadAgent
   try {
-    agent = new ThreadAgent(config, ancestors)
+    const script = isMainThread ? processScript(process.argv, process.execArgv, process.argv0) : handedScript
+    agent = new ThreadAgent(config, ancestors, script ?? { entry: '', title: '' })
   } catch (err) {
     // Profiling must never break the code under test.
     debug('preload', `not started: ${String(err)}`)
@@ -148,7 +151,10 @@ export function start(config: AgentConfig, bootstrapPath?: string): AgentApi | n
     openWindow: () => agent.openWindow(),
     closeWindow: (open, info) => agent.closeWindow(open, info),
     markRole(pool, project) {
-      agent.append({ t: 'role', at: nowUs(), role: 'vitest-worker', ...(pool ? { pool } : {}), ...(project ? { project } : {}) })
+      // A vitest pool worker was created by vitest's unprofiled main process: nobody handed it its script, but
+      // by now (its script is running) Node has put the script's path in its argv.
+      const late = !isMainThread && !handedScript && process.argv[1] ? workerScript(process.argv[1], undefined, process.cwd()) : null
+      agent.append({ t: 'role', at: nowUs(), role: 'vitest-worker', ...(pool ? { pool } : {}), ...(project ? { project } : {}), ...(late ?? {}) })
     },
     async flushAll(reason) {
       agent.flush(reason)

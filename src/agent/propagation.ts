@@ -24,8 +24,15 @@ import * as workerThreads from 'node:worker_threads'
 import { createRequire, syncBuiltinESMExports } from 'node:module'
 import type { ThreadKey } from '../spool/format.js'
 import { setParent } from './thread-table.js'
+import { workerScript, type ScriptName } from './script-name.js'
 
 export const CHILD_ENV = 'VITEST_PROFILER_CHILD'
+/**
+ * The environment-data key under which a creator hands a new worker the description of its script
+ * (script-name.ts). Environment data, like thread-table.ts's: user code sees it only by asking for this key,
+ * never in workerData, env, execArgv or argv.
+ */
+const SCRIPT_KEY = 'vitest-profiler.worker-script'
 
 /** What a creating thread hands to its child through CHILD_ENV. */
 interface Inheritance {
@@ -56,6 +63,18 @@ export function takeInheritance(): ThreadKey[] {
   if (typeof parsed.o === 'string') process.env.NODE_OPTIONS = parsed.o
   else delete process.env.NODE_OPTIONS
   return Array.isArray(parsed.l) ? parsed.l.filter((k) => typeof k === 'string' && /^\d+-\d+$/.test(k)).slice(-16) : []
+}
+
+/**
+ * In a worker: what its creator said it runs (null: created by a thread without our Worker subclass, such as
+ * vitest's unprofiled main process). Taken out, so that the worker's own workers cannot inherit it.
+ */
+export function takeWorkerScript(): ScriptName | null {
+  if (workerThreads.isMainThread) return null
+  const handed = workerThreads.getEnvironmentData(SCRIPT_KEY) as ScriptName | undefined
+  if (handed === undefined) return null
+  workerThreads.setEnvironmentData(SCRIPT_KEY, undefined)
+  return typeof handed?.entry === 'string' && typeof handed.title === 'string' ? { entry: handed.entry, title: handed.title } : null
 }
 
 /** NODE_OPTIONS splits on spaces but honours double quotes (with backslash escapes inside them). */
@@ -172,7 +191,14 @@ function patchWorker(get: () => PropagationConfig): void {
       if (config.active() && options?.execArgv === undefined && !process.execArgv.includes(config.bootstrapPath)) {
         options = { ...(options ?? {}), execArgv: [...process.execArgv, '--require', config.bootstrapPath] }
       }
-      super(filename, options)
+      // Node clones its creator's environment data into a worker inside the constructor: set just around it.
+      const handing = config.active()
+      if (handing) workerThreads.setEnvironmentData(SCRIPT_KEY, workerScript(filename, options, process.cwd()))
+      try {
+        super(filename, options)
+      } finally {
+        if (handing) workerThreads.setEnvironmentData(SCRIPT_KEY, undefined)
+      }
       // Synchronously, before the new worker runs anything: who heartbeats it (thread-table.ts).
       if (config.active()) setParent(this.threadId, workerThreads.threadId)
     }

@@ -23,6 +23,7 @@ import { pickCpuClock, type CpuClock } from './cpu-clock.js'
 import { InspectorSampler, type Sampler } from './sampler.js'
 import { debug } from './debug.js'
 import { beat, setPaused } from './thread-table.js'
+import type { ScriptName } from './script-name.js'
 
 /**
  * Idle: the thread's own CPU grew by less than this share of the elapsed time (our timer, V8's signal handler
@@ -61,6 +62,8 @@ export class ThreadAgent {
     readonly config: AgentConfig,
     /** Threads above this one, oldest first, as its creator handed them over (agent/propagation.ts). */
     ancestors: ThreadKey[],
+    /** What this thread runs (script-name.ts; empty for a worker whose creator did not say). */
+    script: ScriptName,
   ) {
     this.key = threadKey(process.pid, threadId)
     this.ancestors = ancestors
@@ -76,8 +79,8 @@ export class ThreadAgent {
       isMainThread,
       parent: this.ancestors[this.ancestors.length - 1] ?? null,
       ppid: process.ppid,
-      title: isMainThread ? process.title : '',
-      entry: isMainThread ? (process.argv[1] ?? '') : '',
+      title: script.title,
+      entry: script.entry,
       node: process.version,
       sampler: config.sampler,
       intervalUs: config.intervalUs,

@@ -16,6 +16,14 @@ export interface ThreadNode {
   ending: ThreadEnding
 }
 
+/**
+ * What a thread ran, for humans (agent/script-name.ts): its start event's, or, for a vitest pool worker that
+ * nobody described at its start (vitest's main process is not profiled), its role event's.
+ */
+export function threadScript(record: ThreadRecord): { title: string; entry: string } {
+  return { title: record.start.title || record.role?.title || '', entry: record.start.entry || record.role?.entry || '' }
+}
+
 export type ThreadEnding =
   | { status: 'flushed'; how: string; detail?: string }
   | { status: 'unflushed'; lastFlushUs: number | null; diedAtUs: number | null; signal: string | null; exitCode?: number }

@@ -7,7 +7,7 @@ import type { Figure } from '../attribution/stats.js'
 import type { LineStat } from '../attribution/tally.js'
 import { attemptOf, fullTestName, testPath } from '../attribution/windows.js'
 import { attributable, nativeByBucket, nativeLabel, type NativeShare } from '../attribution/native.js'
-import { threadCounts, type NativeProcess } from '../attribution/threads.js'
+import { threadCounts, threadScript, type NativeProcess } from '../attribution/threads.js'
 import { REPORT_SCHEMA, REPORT_VERSION, type JsonBucket, type JsonBudget, type JsonBudgetTotals, type JsonLine, type JsonNativeProcess, type JsonReport, type JsonShare } from './schema.js'
 import { foldVerdict, formatSampledFailure, formatTopLines, judgeSampled, type SampledCheck } from '../budgets/lines.js'
 import { formatBudgetMessage } from '../budgets/evaluate.js'
@@ -93,8 +93,7 @@ export function buildReport(a: Attribution, options: ModelOptions = {}): JsonRep
       kind: t.node.kind,
       parent: t.node.parent,
       root: t.node.root,
-      title: t.node.record.start.title,
-      entry: t.node.record.start.entry,
+      ...threadScript(t.node.record),
       cpuClock: t.node.record.start.cpuClock,
       samples: t.samples.length,
       chunks: t.node.record.chunks.length,

@@ -163,7 +163,9 @@ export interface JsonThread {
   parent: string | null
   /** The vitest test thread this thread's samples are attributed to. */
   root: string | null
+  /** For humans: a worker's `name` or script file name (`[worker eval]`, `data: URL`), a process's `node x.mjs`. */
   title: string
+  /** The script: an absolute path, `eval: <first line>`, or a shortened `data:` URL; '' when unknown. */
   entry: string
   cpuClock: string
   samples: number

@@ -134,9 +134,16 @@ export interface StartEvent extends EventBase {
   /** ThreadKey of the thread that created this one, when known (env lineage, see agent/lineage.ts). */
   parent: ThreadKey | null
   ppid: number
-  /** Worker name (`new Worker(f, { name })`) or process title. */
+  /**
+   * A short label for humans (agent/script-name.ts): a worker's `name`, else the file name of its script,
+   * `[worker eval]` or `data: URL`; a process's program and script file name (`node child.mjs`, `node [eval]`).
+   * '' for a worker whose creator did not describe it (then see the role event).
+   */
   title: string
-  /** Entry script, for humans: argv[1] in a process, the worker's filename in a worker when known. */
+  /**
+   * The script: argv[1] in a process (the code of `node -e` as `eval: <first line>`); in a worker, as its creator
+   * passed it to `new Worker()`: an absolute path, `eval: <first line>`, or a `data:` URL with its code cut short.
+   */
   entry: string
   node: string
   sampler: AgentConfig['sampler']
@@ -153,6 +160,12 @@ export interface RoleEvent extends EventBase {
   role: 'vitest-worker'
   pool?: string
   project?: string
+  /**
+   * A pool worker whose creator described nothing (vitest's own workers, created by its unprofiled main
+   * process): its script's path, known by now, and title as in StartEvent.
+   */
+  entry?: string
+  title?: string
 }
 
 export interface CpuEvent extends EventBase {

@@ -30,8 +30,12 @@ describe("the profiler's own scripts", () => {
   test('the bundled agent, the setup file and a bootstrap are ours', () => {
     for (const url of [
       'file:///p/node_modules/vitest-profiler/dist/agent/preload.cjs',
+      'file:///p/node_modules/vitest-profiler/dist/agent/meter.cjs',
       'file:///p/node_modules/vitest-profiler/dist/agent/setup.js',
       'file:///p/.vitest-profile/bootstrap/20261126T120000-1.cjs',
+      'file:///p/.vitest-profile/bootstrap/20261126T120000-1.setup.mjs',
+      'file:///p/.vitest-profile/bootstrap/budgets-20261126T120000-1.setup.mjs',
+      'file:///p/profiles/bootstrap/20261126T120000-1-2.cjs',
     ]) {
       expect(leafIn(url), url).toBe('artefact')
       expect(groupOf(url), url).toBe('(profiler)')
@@ -41,5 +45,7 @@ describe("the profiler's own scripts", () => {
   test("a user's src/agent/*.ts is the user's work", () => {
     expect(leafIn('file:///proj/src/agent/planner.ts')).toBe('work')
     expect(groupOf('file:///proj/src/agent/planner.ts')).toBeNull()
+    expect(leafIn('file:///proj/dist/agent/planner.cjs')).toBe('work')
+    expect(leafIn('file:///proj/src/bootstrap/app.cjs')).toBe('work')
   })
 })
