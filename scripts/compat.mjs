@@ -146,6 +146,8 @@ function installCompatRoot(root, tarball, node, npmCli) {
     private: true,
     type: 'module', // like the repo, whose fixtures are copied in here
     dependencies: {
+      // The coverage provider must be vitest's own version (test/integration/coverage.test.ts).
+      '@vitest/coverage-v8': vitestRange,
       piscina: '*',
       tinypool: '*',
       vitest: vitestRange,

@@ -68,8 +68,6 @@ export class Locator {
   private readonly frames = new Map<string, Frame>()
   private readonly displays = new Map<string, string>()
   private readonly groups = new Map<string, string | null>()
-  /** Scripts where at least one line could only be placed at function level (for the report's notes). */
-  readonly functionLevelScripts = new Set<string>()
   /** Functions with samples for which V8 gave no line of their own (for the report's notes), by function key. */
   readonly noLineFunctions = new Map<string, Frame>()
 
@@ -162,10 +160,7 @@ export class Locator {
     let line: SelfLine
     if (m.kind === 'unmapped') line = { url: frame.url, file: frame.file, group: frame.group, line: lineNo, fraction, level: 'line' }
     else if (m.kind === 'exact') line = { url: m.to.url, file: this.display(m.to.url), group: this.cachedGroup(m.to.url), line: m.to.line, fraction, level: 'line' }
-    else {
-      this.functionLevelScripts.add(cf.url)
-      line = this.functionLine(frame, fraction)
-    }
+    else line = this.functionLine(frame, fraction)
     if (inlined) line.inlined = inlined
     return line
   }

@@ -27,6 +27,13 @@ export interface LineStat {
   /** The function the line is in (the heaviest one, for a grouped library). */
   functionName: string
   functionKey: string
+  /**
+   * Inclusive CPU of the function(s) this line ran in: every sample with one of them on its stack (and the
+   * inlined share of one not on it). At least the line's own CPU by construction: each sample that put CPU on
+   * the line counts here in full. A line that ran in several functions (a nested callback on one line, minified
+   * code on one line) gets their union, not the heaviest one's total, which could be less than the line.
+   */
+  functionTotalUs: number
   samples: number
   cpuUs: number
   mainUs: number
@@ -69,7 +76,7 @@ export interface TallyOptions {
   minSamples: number
 }
 
-interface LineAcc extends Omit<LineStat, 'share'> {
+interface LineAcc extends Omit<LineStat, 'share' | 'functionTotalUs'> {
   fnWeights: Map<string, number>
 }
 
@@ -149,6 +156,11 @@ export class Tally {
   onCpuSamples = 0
   profilerUs = 0
   private readonly pending = new Map<Placed, { count: number; cpuUs: number; mainUs: number; workersUs: number }>()
+  /** Settled placements: their CPU, by each function on their stack (a line's function total, lineStats). */
+  private readonly placedUs = new Map<Placed, number>()
+  private readonly onStack = new Map<string, Set<Placed>>()
+  /** An inlined callee's CPU in placements whose stack does not hold it, by function key and placement. */
+  private readonly inlinedOffStack = new Map<string, Map<Placed, number>>()
 
   constructor(
     private readonly placer: Placer,
@@ -215,6 +227,9 @@ export class Tally {
           f.mainUs += agg.mainUs * line.fraction
           f.workersUs += agg.workersUs * line.fraction
           if (!placed.stack.some((s) => s.key === fn.key)) {
+            let off = this.inlinedOffStack.get(fn.key)
+            if (!off) this.inlinedOffStack.set(fn.key, (off = new Map()))
+            off.set(placed, (off.get(placed) ?? 0) + us)
             f.totalUs += us
             f.totalSamples += agg.count * line.fraction
             f.totalMainUs += agg.mainUs * line.fraction
@@ -226,8 +241,12 @@ export class Tally {
       }
       const inlinedShare = agg.cpuUs > 0 ? inlinedUs / agg.cpuUs : 0
       const stack = placed.stack.length ? placed.stack : [{ key: placed.functionKey, frame: placed.frame }]
+      this.placedUs.set(placed, (this.placedUs.get(placed) ?? 0) + agg.cpuUs)
       for (let i = 0; i < stack.length; i++) {
         const { key, frame } = stack[i]!
+        let on = this.onStack.get(key)
+        if (!on) this.onStack.set(key, (on = new Set()))
+        on.add(placed)
         const acc = this.fns.get(key) ?? this.newFn(key, frame)
         acc.totalUs += agg.cpuUs
         acc.totalSamples += agg.count
@@ -299,7 +318,8 @@ export class Tally {
         let bestW = -1
         for (const [k, w] of fnWeights) if (w > bestW) [best, bestW] = [k, w]
         const fn = this.fns.get(best)
-        return { ...l, functionKey: best, functionName: fn?.functionName ?? l.functionName, share: figure(l.cpuUs, this.totalUs, n, l.samples, min) }
+        const functionTotalUs = fnWeights.size === 1 ? (fn?.totalUs ?? l.cpuUs) : this.unionTotal([...fnWeights.keys()])
+        return { ...l, functionKey: best, functionName: fn?.functionName ?? l.functionName, functionTotalUs, share: figure(l.cpuUs, this.totalUs, n, l.samples, min) }
       })
       .sort((a, b) => b.cpuUs - a.cpuUs || byCodeUnits(a.key, b.key))
   }
@@ -315,6 +335,21 @@ export class Tally {
         total: figure(f.totalUs, this.totalUs, n, f.totalSamples, min),
       }))
       .sort((a, b) => b.selfUs - a.selfUs || b.totalUs - a.totalUs || byCodeUnits(a.key, b.key))
+  }
+
+  /** The inclusive CPU of a set of functions: each placement with one of them on its stack counted once. */
+  private unionTotal(keys: string[]): number {
+    const seen = new Set<Placed>()
+    let us = 0
+    for (const k of keys) {
+      for (const p of this.onStack.get(k) ?? []) {
+        if (seen.has(p)) continue
+        seen.add(p)
+        us += this.placedUs.get(p) ?? 0
+      }
+    }
+    for (const k of keys) for (const [p, inl] of this.inlinedOffStack.get(k) ?? []) if (!seen.has(p)) us += inl
+    return us
   }
 
   waitedFor(): WaitedLine[] {

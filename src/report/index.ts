@@ -22,6 +22,8 @@ export interface ProduceOptions {
   renderers?: Renderer[]
   /** Each project's root by name: `lines` budget keys are relative to it (model.ts). */
   projectRoots?: Record<string, string>
+  /** The coverage provider, when coverage is on (model.ts notes it). */
+  coverage?: string
 }
 
 export interface Produced {
@@ -35,7 +37,10 @@ export function produceReports(a: Attribution, options: ProduceOptions): Produce
   const errors: string[] = []
   let report: JsonReport | null = null
   try {
-    report = buildReport(a, options.projectRoots ? { projectRoots: options.projectRoots } : {})
+    report = buildReport(a, {
+      ...(options.projectRoots ? { projectRoots: options.projectRoots } : {}),
+      ...(options.coverage ? { coverage: options.coverage } : {}),
+    })
   } catch (err) {
     return { text: '', report: null, files: [], errors: [`report model: ${(err as Error).stack ?? err}`] }
   }

@@ -22,6 +22,8 @@ export interface ModelOptions {
    * A project not named here: the run's root.
    */
   projectRoots?: Record<string, string>
+  /** The coverage provider when the run had coverage on (its instrumentation moves hot lines: a note says so). */
+  coverage?: string
 }
 
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`)
@@ -36,11 +38,6 @@ export function buildReport(a: Attribution, options: ModelOptions = {}): JsonRep
   const max = options.maxLines ?? 50
   const m = a.run.manifest
   const notes: string[] = []
-  if (a.locator.functionLevelScripts.size) {
-    notes.push(
-      `function-level only (code on one line, the map cannot split it): ${[...a.locator.functionLevelScripts].map((u) => a.locator.display(u)).join(', ')}`,
-    )
-  }
   // User code only: a library's lines are grouped into its package anyway.
   const noLine = [...a.locator.noLineFunctions.values()].filter((f) => f.group === null)
   if (noLine.length) {
@@ -62,6 +59,14 @@ export function buildReport(a: Attribution, options: ModelOptions = {}): JsonRep
   const native = nativeByBucket(a.tree, a.windows)
   const counts = threadCounts(a.tree)
   const tests = a.tests.map((b) => bucket(a, b, max, native.get(b.key) ?? [], options))
+  const outside = a.outside.map((b) => bucket(a, b, max, native.get(b.key) ?? [], options))
+  const functionLevel = functionLevelNote([...tests, ...outside])
+  if (functionLevel) notes.unshift(functionLevel)
+  if (options.coverage) {
+    notes.push(
+      `coverage is on (${options.coverage}): its instrumentation changes the code V8 runs, so CPU rises and hot lines can move (onto the test's own line, seen with v8). For line figures, profile without --coverage`,
+    )
+  }
   const budgets = budgetTotals(tests)
   if (tests.some((t) => t.budget?.sampled.some((c) => c.kind === 'line' && c.matched.length === 0))) {
     notes.push(
@@ -103,11 +108,34 @@ export function buildReport(a: Attribution, options: ModelOptions = {}): JsonRep
     native: a.tree.native.map(nativeProcess),
     missing: a.tree.missing,
     tests,
-    outside: a.outside.map((b) => bucket(a, b, max, native.get(b.key) ?? [], options)),
+    outside,
     unattributed: a.unattributed.map((b) => bucket(a, b, max, native.get(b.key) ?? [], options)),
     notes,
     budgets,
   }
+}
+
+/** Functions named in the function-level note: the heaviest; the rest are counted. */
+const NOTE_FUNCTIONS = 4
+
+/**
+ * The functions whose rows are at function level (their source map could not place a generated line), by the
+ * CPU on those rows. Said of the functions it is true of, not of whole files: one unmappable line (a
+ * `'use strict'`) flagged files whose other lines all map (issue #10.4).
+ */
+function functionLevelNote(buckets: JsonBucket[]): string | null {
+  const byFunction = new Map<string, number>()
+  for (const b of buckets) {
+    for (const l of b.lines) {
+      if (l.level !== 'function' || l.package !== null || l.line === null) continue
+      const key = `${l.function} (${l.file}:${l.line})`
+      byFunction.set(key, (byFunction.get(key) ?? 0) + l.cpuUs)
+    }
+  }
+  if (!byFunction.size) return null
+  const named = [...byFunction].sort((x, y) => y[1] - x[1]).map(([k]) => k)
+  const more = named.length > NOTE_FUNCTIONS ? ` and ${named.length - NOTE_FUNCTIONS} more` : ''
+  return `function-level rows (the source map could not place their lines; shown on the function's line): ${named.slice(0, NOTE_FUNCTIONS).join(', ')}${more}`
 }
 
 /**
@@ -250,7 +278,6 @@ function nativeProcess(p: NativeProcess): JsonNativeProcess {
 function bucket(a: Attribution, b: BucketResult, max: number, nativeShares: NativeShare[], options: ModelOptions): JsonBucket {
   const ref = b.ref
   const w = ref.kind === 'test' ? ref.window.event : null
-  const fnTotals = new Map(b.functions.map((f) => [f.key, f.totalUs]))
   const main = b.threads.find((t) => t.isMain)
   // Processes that are not Node add CPU that no sample carries: it joins the shares' denominator, so every share
   // (and its bound: the same fraction of a larger total) scales by the sampled part of the total.
@@ -265,7 +292,7 @@ function bucket(a: Attribution, b: BucketResult, max: number, nativeShares: Nati
         ? 'outside tests (setup, collection, hooks)'
         : 'outside any test file (start-up, teardown)'
       : `thread ${ref.kind === 'unattributed' ? ref.thread : ''} (no test thread known)`
-  const lines = b.lines.slice(0, max).map((l) => line(a, l, l.url === '' && l.group !== null ? null : (fnTotals.get(l.functionKey) ?? l.cpuUs), scale))
+  const lines = b.lines.slice(0, max).map((l) => line(a, l, b, scale))
   return {
     kind: ref.kind,
     id: ref.kind === 'test' ? ref.window.key : b.key,
@@ -285,6 +312,7 @@ function bucket(a: Attribution, b: BucketResult, max: number, nativeShares: Nati
       workersUs: round(b.cpu.workersUs + nativeUs),
       profilerUs: round(b.cpu.profilerUs),
       unsampledUs: round(b.cpu.unsampledUs),
+      linesUs: round(b.lines.reduce((sum, l) => sum + l.cpuUs, 0)),
       estimated: b.cpu.estimated,
       nativeUs: round(nativeUs),
     },
@@ -309,6 +337,7 @@ function bucket(a: Attribution, b: BucketResult, max: number, nativeShares: Nati
     },
     threads: b.threads.map((t) => ({ key: t.key, role: t.isMain ? 'main' : 'worker', cpuUs: round(t.cpuUs), samples: t.onCpuSamples, idleUs: round(t.idleUs), waitingUs: round(t.waitingUs) })),
     lines,
+    lineCount: b.lines.length,
     functions: b.functions.slice(0, max).map((f) => ({
       name: f.functionName,
       file: f.file,
@@ -327,9 +356,22 @@ function bucket(a: Attribution, b: BucketResult, max: number, nativeShares: Nati
   }
 }
 
-function line(a: Attribution, l: LineStat, functionTotalUs: number | null, scale: number): JsonLine {
+/** Functions named beside a grouped line (a package, Node's internals, native code): its heaviest by self. */
+const GROUP_FUNCTIONS = 3
+
+function line(a: Attribution, l: LineStat, b: BucketResult, scale: number): JsonLine {
   // A 'none' line is the function's declaration, not a line that ran: no source text to mislead.
   const source = l.url && l.line !== null && l.level !== 'none' ? a.maps.sourceLine(l.url, l.line) : null
+  const grouped = l.url === '' && l.group !== null
+  const functionTotalUs = grouped ? null : l.functionTotalUs
+  // A grouped row is the package's; which of its functions spent it, each with its own share, goes beside it
+  // (issue #10.1: one function's name beside the whole package's share read as that function's share).
+  const groupFunctions = grouped
+    ? b.functions
+        .filter((f) => f.url === '' && f.group === l.group && f.selfUs > 0)
+        .slice(0, GROUP_FUNCTIONS)
+        .map((f) => ({ name: f.functionName, cpuUs: round(f.selfUs), share: scaled(f.self, scale) }))
+    : null
   return {
     file: l.file,
     line: l.line,
@@ -343,6 +385,7 @@ function line(a: Attribution, l: LineStat, functionTotalUs: number | null, scale
     workersUs: round(l.workersUs),
     share: scaled(l.share, scale),
     functionTotalUs: functionTotalUs === null ? null : round(functionTotalUs),
+    groupFunctions,
   }
 }
 

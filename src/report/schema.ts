@@ -6,6 +6,8 @@
  * does not bump it. Readers must ignore fields they do not know.
  * - 2: budgets (`budgets`, `tests[].budget`); a test's `state` stays vitest's, and a budget judged after the run
  *   (lines, functions) can fail the run while vitest saw the test pass: read `budget.verdict` for that.
+ * - 3: `lines[].functionTotalUs` of a line that ran in several functions is their union's (>= the line's own
+ *   CPU); added `lines[].groupFunctions`, `cpu.linesUs`.
  *
  * Units: every `...Us` is MICROSECONDS. CPU figures are on-CPU time from per-thread CPU clocks (flag
  * `estimated` when a thread had no clock and wall time of on-CPU samples stood in). Shares are fractions 0..1.
@@ -13,7 +15,7 @@
  */
 
 export const REPORT_SCHEMA = 'vitest-profiler/report'
-export const REPORT_VERSION = 2
+export const REPORT_VERSION = 3
 
 export interface JsonReport {
   schema: typeof REPORT_SCHEMA
@@ -253,7 +255,11 @@ export interface JsonBucket {
    * for (native work while the thread looked idle). Both are in totalUs and in the shares' denominator.
    * nativeUs: CPU of processes that are not Node (see `native`), part of workersUs; totalUs = mainUs + workersUs.
    */
-  cpu: { totalUs: number; mainUs: number; workersUs: number; profilerUs: number; unsampledUs: number; estimated: boolean; nativeUs: number }
+  /**
+   * totalUs = mainUs + workersUs = linesUs + profilerUs + unsampledUs + nativeUs (to rounding). linesUs: on all
+   * lines, also those beyond the `lines` kept here; unsampledUs: clock CPU that no on-CPU sample carries.
+   */
+  cpu: { totalUs: number; mainUs: number; workersUs: number; profilerUs: number; unsampledUs: number; linesUs: number; estimated: boolean; nativeUs: number }
   /**
    * Processes that are not Node, spawned by the test's threads while it ran (`nativeUs` in all): their CPU is in
    * `workersUs` and `totalUs` (and in the shares' denominator) but on no line. Empty for most buckets.
@@ -263,7 +269,9 @@ export interface JsonBucket {
   /** The test's own thread while not on CPU: event-loop idle, blocking waits, and the worker lines meanwhile. */
   waiting: { idleUs: number; blockedUs: number; waitedFor: { file: string; line: number | null; function: string; cpuUs: number; samples: number }[] }
   threads: { key: string; role: 'main' | 'worker'; cpuUs: number; samples: number; idleUs: number; waitingUs: number }[]
+  /** The heaviest lines (at most 50); `lineCount` lines had CPU in all (their sum: `cpu.linesUs`). */
   lines: JsonLine[]
+  lineCount: number
   functions: JsonFunction[]
   /** Tests with a budget: its verdicts in this attempt; null otherwise (and for outside/unattributed buckets). */
   budget: JsonBudget | null
@@ -288,10 +296,17 @@ export interface JsonLine {
   workersUs: number
   share: JsonShare
   /**
-   * Inclusive CPU of the containing function (lines have no inclusive time: V8 records no call sites).
-   * null for a grouped library line, which spans functions.
+   * Inclusive CPU of the function the line ran in (lines have no inclusive time: V8 records no call sites); of
+   * all of them, counted once, when the line ran in several (a callback on one line, minified code). Always
+   * `>= cpuUs` (version 3; version 2 gave the heaviest function's total, which could be less than the line).
+   * null for a grouped line, which spans functions.
    */
   functionTotalUs: number | null
+  /**
+   * A grouped line (a package, `node:internal`, `(native)`): its heaviest functions by self CPU, each with its
+   * own share of the bucket (the line's `share` is the whole group's). null for a user line.
+   */
+  groupFunctions: { name: string; cpuUs: number; share: JsonShare }[] | null
 }
 
 export interface JsonFunction {

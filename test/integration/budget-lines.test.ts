@@ -63,7 +63,7 @@ test('line and function budgets fail the run after vitest passed every test', as
 
   // report.json.
   const report = readReport(r.root)
-  expect(report.version).toBe(2)
+  expect(report.version).toBe(3)
   const tests = byName(report)
   expect(report.budgets).toMatchObject({ tests: 5, passed: 1, failed: 3, inconclusive: 1 })
   expect(report.budgets.failedAfterRun.map((id) => report.tests.find((t) => t.id === id)!.name).sort()).toEqual(['function over its share', 'line over its budget', 'too few samples, strict'])

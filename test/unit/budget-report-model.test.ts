@@ -70,7 +70,7 @@ describe('report.json', () => {
   test('a line budget failed, one passed, a function budget: judged on the window, folded into the verdict', () => {
     const report = reportWith(recordFor({ lines: { 'maps.test.ts:22': '100ms', 'src/worker.ts:14': '1s' }, functions: { spinWorker: '20%' } }))
     expect(report.version).toBe(REPORT_VERSION)
-    expect(REPORT_VERSION).toBe(2)
+    expect(REPORT_VERSION).toBe(3)
     const t = report.tests[0]!
     expect(t.budget).toMatchObject({ verdict: 'fail', threadVerdict: 'pass', last: true, shared: false, errors: [], checks: [] })
     const byKey = Object.fromEntries(t.budget!.sampled.map((c) => [c.key, c]))
@@ -147,7 +147,7 @@ describe('terminal', () => {
       expect(header, text).toBeDefined()
       // The name is cut in its middle to make room; the verdict never is.
       const row = lines[lines.indexOf(header!) + 1]!
-      expect(row, text).toMatch(/^ {2}ma.* FAIL +\d/)
+      expect(row, text).toMatch(/^ {2}\S.* FAIL +\d/)
       expect(row.length).toBeLessThanOrEqual(Math.max(60, width))
       expect(row.indexOf('FAIL')).toBe(header!.indexOf('budget'))
     }
@@ -172,7 +172,7 @@ describe('terminal', () => {
     ]
     for (const [record, word] of cases) {
       const text = plain(formatTerminal(reportWith(record), { color: false, width: 100, topLines: 5, files: [] }))
-      expect(text).toMatch(new RegExp(`^ {2}maps\\.test\\.ts .* ${word} +\\d`, 'm'))
+      expect(text).toMatch(new RegExp(`^ {2}\\S.* ${word} +\\d`, 'm'))
     }
   })
 
