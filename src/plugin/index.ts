@@ -13,6 +13,8 @@ import { resolveOptions, type ProfilerOptions, type ResolvedOptions } from './op
 import { DISABLED_BY_CONFIG, isProfilingOn } from './activation.js'
 import { ProfileSession, type VitestLike } from './session.js'
 import { instrumentForBudgets } from './budgets-only.js'
+import { withCliOptions } from './cli-flags.js'
+import { ignoreOutputDir } from './watch-ignore.js'
 
 export type { ProfilerOptions } from './options.js'
 
@@ -24,19 +26,23 @@ function ensureSession(vitest: VitestLike, options: ResolvedOptions, reportersRe
 }
 
 export default function profiler(options?: ProfilerOptions): Plugin {
-  const resolved: ResolvedOptions = resolveOptions(options)
+  // `vitest-profile --profiler.interval 1000` and the like win over the config's options (cli-flags.ts).
+  const resolved: ResolvedOptions = resolveOptions(withCliOptions(options))
   let on = false
   return {
     name: 'vitest-profiler',
     config(viteConfig, env) {
       if (resolved.enabled === false) (globalThis as Record<symbol, unknown>)[DISABLED_BY_CONFIG] = true
       on = isProfilingOn({ enabled: resolved.enabled, mode: env.mode, argv: process.argv, env: process.env })
+      // Our files must not trigger watch-mode re-runs (watch-ignore.ts).
+      const ignore = ignoreOutputDir(viteConfig as Parameters<typeof ignoreOutputDir>[0], resolved.outputDir)
       const test = (viteConfig as { test?: { projects?: unknown; reporters?: unknown } }).test
-      if (!test?.projects) return
+      if (!test?.projects) return ignore
       // Keep vitest's defaults: an explicit reporters list replaces them (vitest's resolveConfig).
       const existing = test.reporters === undefined ? defaultReporters() : Array.isArray(test.reporters) ? test.reporters : [test.reporters]
       const init = on ? (vitest: VitestLike) => ensureSession(vitest, resolved, true) : (vitest: VitestLike) => instrumentForBudgets(vitest, resolved, true)
       test.reporters = [...existing, { onInit: init }]
+      return ignore
     },
     // @ts-expect-error: configureVitest is vitest's hook, unknown to vite's Plugin type.
     configureVitest({ vitest }: { vitest: VitestLike }) {

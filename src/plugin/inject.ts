@@ -14,14 +14,21 @@ export interface InjectableConfig {
   setupFiles: string[]
   execArgv?: string[]
   env?: Record<string, string | undefined>
-  [INSTRUMENTED]?: string
+  /** The run this config is instrumented for (its stub and bootstrap, replaced when a watch re-run starts). */
+  [INSTRUMENTED]?: Pick<Run, 'runId' | 'setupPath' | 'bootstrapPath'>
 }
 
 export function instrumentConfig(config: InjectableConfig, run: Run): void {
-  if (config[INSTRUMENTED] === run.runId) return
-  config[INSTRUMENTED] = run.runId
-  const setup = run.setupPath
+  const previous = config[INSTRUMENTED]
+  if (previous?.runId === run.runId) return
+  config[INSTRUMENTED] = { runId: run.runId, setupPath: run.setupPath, bootstrapPath: run.bootstrapPath }
+  // A watch re-run's new run takes the place of the last one: vitest reads both lists again for every test run
+  // (execArgv per run in its pool, setupFiles in each serialized config), so its new workers get the new run.
+  const setupFiles = config.setupFiles.filter((f) => f !== previous?.setupPath)
+  const execArgv = [...(config.execArgv ?? [])]
+  const at = previous ? execArgv.findIndex((a, i) => a === previous.bootstrapPath && execArgv[i - 1] === '--require') : -1
+  if (at !== -1) execArgv.splice(at - 1, 2)
   // First, so that the window's aroundEach wraps every user setup file's hooks too.
-  if (!config.setupFiles.includes(setup)) config.setupFiles = [setup, ...config.setupFiles]
-  config.execArgv = [...(config.execArgv ?? []), '--require', run.bootstrapPath]
+  config.setupFiles = [run.setupPath, ...setupFiles.filter((f) => f !== run.setupPath)]
+  config.execArgv = [...execArgv, '--require', run.bootstrapPath]
 }

@@ -79,8 +79,16 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   baseline: DEFAULT_BASELINE,
 }
 
+/**
+ * A wrong option: a user's mistake, named by its message. Its stack would point into our code and vitest's
+ * config loader, so it has none: vitest's "Startup Error" and our bin print the message alone.
+ */
 export class ProfilerOptionsError extends Error {
   override name = 'ProfilerOptionsError'
+  constructor(message: string) {
+    super(message)
+    this.stack = `${this.name}: ${message}`
+  }
 }
 
 type Check = (value: unknown) => string | null
@@ -104,10 +112,24 @@ const CHECKS: Record<keyof ResolvedOptions, Check> = {
   baseline: () => null,
 }
 
+/** The options with one value each (no budget, no baseline): the ones that can be given as a bin flag. */
+export type ScalarOption = Exclude<keyof ResolvedOptions, 'budget' | 'baseline'>
+export const SCALAR_OPTIONS = Object.keys(CHECKS).filter((k) => k !== 'budget' && k !== 'baseline') as ScalarOption[]
+
+/** What `key` accepts, as its error message says it ('an integer from 50 to 100000 (microseconds)'). */
+export function acceptedValues(key: ScalarOption): string {
+  return CHECKS[key](Symbol('none')) ?? ''
+}
+
+/** Null when `value` is good for `key`, else what it accepts. */
+export function checkOption(key: ScalarOption, value: unknown): string | null {
+  return CHECKS[key](value)
+}
+
 export function resolveOptions(input: unknown): ResolvedOptions {
   if (input === undefined) return { ...DEFAULT_OPTIONS }
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new ProfilerOptionsError(`vitest-profiler: options must be an object, got ${describe(input)}.`)
+    throw new ProfilerOptionsError(`vitest-profiler: options must be an object, got ${describeValue(input)}.`)
   }
   const accepted = Object.keys(CHECKS)
   const resolved: ResolvedOptions = { ...DEFAULT_OPTIONS }
@@ -132,14 +154,14 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     }
     const problem = CHECKS[key as keyof ResolvedOptions](value)
     if (problem) {
-      throw new ProfilerOptionsError(`vitest-profiler: option '${key}' must be ${problem}, got ${describe(value)}.`)
+      throw new ProfilerOptionsError(`vitest-profiler: option '${key}' must be ${problem}, got ${describeValue(value)}.`)
     }
     ;(resolved as unknown as Record<string, unknown>)[key] = value
   }
   return resolved
 }
 
-function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value)
   if (value === null || typeof value !== 'object') return String(value)
   return Array.isArray(value) ? 'an array' : 'an object'

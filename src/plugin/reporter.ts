@@ -50,11 +50,16 @@ export interface SessionLike {
   run: { runDir: string; outputDir: string }
   options: ReportOptionsLike
   end(): void
+  /** Watch mode: a new run for the next test run (a ProfileSession; a budgets-only run has none). */
+  next?(): void
 }
 
 export class ProfileReporter {
   private testRunStartUs = 0
   private testRuns = 0
+  /** Watch mode: the current run has had its test run and its report; the next test run gets a new run. */
+  private runUsed = false
+  private reporting: Promise<unknown> | null = null
 
   constructor(
     private readonly session: SessionLike,
@@ -63,7 +68,21 @@ export class ProfileReporter {
     private readonly quiet = false,
   ) {}
 
-  onTestRunStart(): void {
+  /**
+   * In watch mode each re-run is a run of its own: a fresh run folder and bootstrap before vitest starts its
+   * workers (it reads the projects' execArgv and setupFiles after onTestRunStart), so the re-run's report holds
+   * only its own threads and profiles (issue #10.11). A report still being written finishes first.
+   */
+  async onTestRunStart(): Promise<void> {
+    if (this.vitest.config.watch && this.runUsed && this.session.next) {
+      await this.reporting
+      try {
+        this.session.next()
+        this.runUsed = false
+      } catch (err) {
+        this.vitest.logger.error(`vitest-profiler: no new run for this re-run, it is added to the last one: ${(err as Error).message}`)
+      }
+    }
     this.testRunStartUs = nowUs()
   }
 
@@ -73,6 +92,7 @@ export class ProfileReporter {
    */
   onTestRunEnd(): Promise<JsonReport | null> {
     const report = this.produce()
+    this.reporting = report
     ;(this.vitest as unknown as Record<symbol, unknown>)[REPORT_OF_RUN] = report
     return report
   }
@@ -82,9 +102,13 @@ export class ProfileReporter {
     try {
       // The run ends with its last test run: one, or `--update-baseline --runs N` of them (agents started after
       // the end are inert, and the later runs' workers would have none).
+      // In watch mode a run is one test run (onTestRunStart starts the next one).
       const flags = gateFlags()
-      if (!this.vitest.config.watch && ++this.testRuns >= (flags.update ? (flags.runs ?? 1) : 1)) this.session.end()
+      if (this.vitest.config.watch ? this.session.next : ++this.testRuns >= (flags.update ? (flags.runs ?? 1) : 1)) this.session.end()
+      this.runUsed = true
       const runDir = this.session.run.runDir
+      const outputDir = this.session.run.outputDir
+      const sinceUs = this.testRunStartUs
       const settledMs = await settleChildren(runDir, SETTLE_MS)
       const run = readRun(runDir, { isAlive: processAlive })
       const capturedMaps = { ...loadCapturedMaps(runDir), ...captureMaps(this.vitest, run) }
@@ -97,7 +121,7 @@ export class ProfileReporter {
       const options: ReportOptionsLike = this.session.options
       const env = process.env.VITEST_PROFILE_EXPAND_LIBRARIES
       const attribution = attributeRun(run, {
-        sinceUs: this.testRunStartUs,
+        sinceUs,
         rootDir: this.vitest.config.root,
         capturedMaps,
         io: nodeIo,
@@ -106,13 +130,14 @@ export class ProfileReporter {
       })
       const attributedAt = performance.now()
       const produced = produceReports(attribution, {
-        reportDir: path.join(this.session.run.outputDir, 'report'),
+        reportDir: path.join(outputDir, 'report'),
         color: pc.isColorSupported,
         // A terminal: its width. A pipe or a CI log has none: COLUMNS if set, else wide enough for the source
         // text of a hot line, which is what a log reader came for.
         width: process.stdout.columns || Number(process.env.COLUMNS) || 160,
         topLines: options.topLines ?? 5,
         projectRoots: projectRoots(this.vitest),
+        ...coverageOf(this.vitest.config as { coverage?: { enabled?: boolean; provider?: string } }),
       })
       const toStderr = stdoutIsMachineReadable(this.vitest.config)
       // The budgets are part of the terminal report; without it (summary: false) they are still printed, since
@@ -205,4 +230,9 @@ export function captureMaps(vitest: VitestLike, run: RunData): Record<string, Ra
     }
   }
   return out
+}
+
+/** The coverage provider when coverage is on: its instrumentation moves hot lines, and the report says so. */
+function coverageOf(config: { coverage?: { enabled?: boolean; provider?: string } }): { coverage?: string } {
+  return config.coverage?.enabled ? { coverage: config.coverage.provider ?? 'v8' } : {}
 }

@@ -28,10 +28,15 @@ export interface Run {
 export const agentPath = (): string => fileURLToPath(new URL('./agent/preload.cjs', import.meta.url))
 export const setupFilePath = (): string => fileURLToPath(new URL('./agent/setup.js', import.meta.url))
 
-export function createRun(rootDir: string, options: ResolvedOptions, vitestVersion: string): Run {
-  const planned = planRun(rootDir, options, vitestVersion)
+/**
+ * `setupPath`: a watch re-run's new run keeps the session's setup stub (its source names no run: the run is the
+ * bootstrap's). A new file in `setupFiles` would make vitest's watcher re-run every test file (its `add` event
+ * finds a setup file), and that re-run would write the next one.
+ */
+export function createRun(rootDir: string, options: ResolvedOptions, vitestVersion: string, setupPath?: string): Run {
+  const planned = planRun(rootDir, options, vitestVersion, setupPath)
   materializeRun(planned)
-  const setupPath = writeSetupStub(path.dirname(planned.bootstrapPath), planned.runId, setupOptions(options, true, rootDir))
+  setupPath ??= writeSetupStub(path.dirname(planned.bootstrapPath), planned.runId, setupOptions(options, true, rootDir))
   return { runId: planned.runId, runDir: planned.runDir, outputDir: planned.outputDir, bootstrapPath: planned.bootstrapPath, manifest: planned.manifest, setupPath }
 }
 
@@ -46,11 +51,14 @@ export interface PlannedRun extends RunFiles {
  * creates the folder only if a test needs samples (a line or function budget), from inside that test's thread
  * (materializeRun), and most runs never do.
  */
-export function planRun(rootDir: string, options: ResolvedOptions, vitestVersion: string): PlannedRun {
+export function planRun(rootDir: string, options: ResolvedOptions, vitestVersion: string, keepStub?: string): PlannedRun {
   const outputDir = path.resolve(rootDir, options.outputDir)
-  const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${process.pid}`
+  const base = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${process.pid}`
+  // Watch mode starts a run per test run (reporter.ts), and a re-run can start in the same second.
+  let runId = base
+  for (let n = 2; fs.existsSync(path.join(outputDir, 'runs', runId)) || fs.existsSync(path.join(outputDir, 'bootstrap', `${runId}.cjs`)); n++) runId = `${base}-${n}`
   const runDir = path.join(outputDir, 'runs', runId)
-  pruneRuns(outputDir, options.keepRuns, runId)
+  pruneRuns(outputDir, options.keepRuns, runId, keepStub)
   const config: AgentConfig = {
     version: SPOOL_VERSION,
     runId,
@@ -129,7 +137,7 @@ const DAY_MS = 24 * 3600 * 1000
  * running may still start node children with the old NODE_OPTIONS, and a missing `--require` file would make
  * node refuse to start, while an ended run's bootstrap is inert.
  */
-function pruneRuns(outputDir: string, keep: number, currentRunId: string): void {
+function pruneRuns(outputDir: string, keep: number, currentRunId: string, inUse?: string): void {
   const runsDir = path.join(outputDir, 'runs')
   let runs: string[] = []
   try {
@@ -142,6 +150,7 @@ function pruneRuns(outputDir: string, keep: number, currentRunId: string): void 
   try {
     for (const f of fs.readdirSync(bootstrapDir)) {
       const p = path.join(bootstrapDir, f)
+      if (p === inUse) continue
       const runId = f.replace(/\.(cjs|setup\.mjs)$/, '')
       if (!fs.existsSync(path.join(runsDir, runId)) && Date.now() - fs.statSync(p).mtimeMs > DAY_MS) fs.rmSync(p, { force: true })
     }

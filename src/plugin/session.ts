@@ -1,6 +1,8 @@
 /**
  * One profiling session of a vitest instance: the run directory, the instrumentation of every project (again
- * after a config change restarts the server in watch mode), and the reporter that reads the run back.
+ * after a config change restarts the server in watch mode), and the reporter that reads the run back. In watch
+ * mode every test run is a run of its own (`next()`, called by the reporter when a re-run starts): its own
+ * folder, threads and report, instead of one run that collects every re-run's threads.
  */
 import * as fs from 'node:fs'
 import { createRun, endRun, type Run } from './run-dir.js'
@@ -21,8 +23,9 @@ export interface VitestLike {
 
 export class ProfileSession {
   private constructor(
-    readonly run: Run,
+    public run: Run,
     readonly options: ResolvedOptions,
+    private readonly vitest: VitestLike,
   ) {}
 
   /**
@@ -31,7 +34,7 @@ export class ProfileSession {
    */
   static attach(vitest: VitestLike, options: ResolvedOptions, reportersReady = false): ProfileSession {
     const run = createRun(vitest.config.root, options, vitest.version)
-    const session = new ProfileSession(run, options)
+    const session = new ProfileSession(run, options, vitest)
     session.instrument(vitest)
     vitest.onAfterSetServer?.(() => session.instrument(vitest))
     const reporter = new ProfileReporter(session, vitest)
@@ -49,5 +52,11 @@ export class ProfileSession {
 
   end(): void {
     if (fs.existsSync(this.run.runDir)) endRun(this.run)
+  }
+
+  /** A new run for the next test run (watch mode), in place of the ended one; old runs pruned as usual. */
+  next(): void {
+    this.run = createRun(this.vitest.config.root, this.options, this.vitest.version, this.run.setupPath)
+    this.instrument(this.vitest)
   }
 }

@@ -38,7 +38,15 @@ export interface FixtureRun {
   summary: RunSummary | null
 }
 
-export async function runFixture(name: string, options: FixtureRunOptions = {}): Promise<FixtureRun> {
+/** A fixture run's command (node, args), folder and env, before it starts: runFixture, and the pty runs. */
+export interface FixtureCommand {
+  node: string
+  args: string[]
+  root: string
+  env: NodeJS.ProcessEnv
+}
+
+export function fixtureCommand(name: string, options: FixtureRunOptions = {}): FixtureCommand {
   const compatRoot = process.env.VP_COMPAT_ROOT
   const node = process.env.VP_NODE || process.execPath
   let root = path.join(fixturesDir, name)
@@ -60,8 +68,12 @@ export async function runFixture(name: string, options: FixtureRunOptions = {}):
   if (process.env.VP_NODE) env.PATH = `${path.dirname(process.env.VP_NODE)}${path.delimiter}${env.PATH ?? ''}`
   Object.assign(env, options.env ?? {})
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k]
+  return { node, args, root, env: env as NodeJS.ProcessEnv }
+}
 
-  const child = spawn(node, args, { cwd: root, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+export async function runFixture(name: string, options: FixtureRunOptions = {}): Promise<FixtureRun> {
+  const { node, args, root, env } = fixtureCommand(name, options)
+  const child = spawn(node, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d) => (stdout += d))

@@ -104,11 +104,4 @@ describe('the bin keeps vitest command line', () => {
     expect(r.code).toBe(1)
     expect(r.output).toMatch(/Tests\s+1 failed \| 1 passed/)
   })
-
-  // vitest 5 exports createCLI, whose check the bin runs; vitest 4 has no public way to it (README: limitation).
-  test.runIf(process.env.VP_COMPAT_ROOT)('an unknown vitest flag is rejected as vitest does (vitest 5)', async () => {
-    const r = await runFixture('activation', { args: ['run', '--bogus-flag'] })
-    expect(r.code).toBe(1)
-    expect(r.output).toContain('Unknown option `--bogusFlag`')
-  })
 })
