@@ -5,7 +5,9 @@
 // interleaved. What it shows is what idle threads cost under profiling:
 //   wall ratio (target <= 1.15x), the report's time after the tests (target < 2 s, from the reporter's own
 //   DEBUG line), the run folder's size (target < 20 MB), threads seen vs. received, same outcome, and that no
-//   process of the run is left behind.
+//   process of the run is left behind. Beside them, the peer: the same suite under `node --cpu-prof` at the same
+//   interval (2 ms; vitest hands the flag to its worker, whose threads and forks inherit it), so that what
+//   V8's sampler alone costs in a new thread is measured in the same run.
 //
 //   node bench/many-threads.mjs [--reps 3] [--warmup 0] [--timeout 300]
 import { spawn, execFileSync } from 'node:child_process'
@@ -27,9 +29,10 @@ const bin = installProfilerInto(fixture)
 if (!bin.ok) die(bin.error)
 
 console.log(`many-threads bench: ${path.relative(repoRoot, fixture)}, ${opts.reps} interleaved reps, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`)
-const rows = { plain: [], profiled: [] }
+const rows = { plain: [], profiled: [], cpuprof: [] }
+const cpuProfDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vp-many-cpuprof-'))
 for (let rep = -opts.warmup; rep < opts.reps; rep++) {
-  for (const variant of ['plain', 'profiled']) {
+  for (const variant of ['plain', 'profiled', 'cpuprof']) {
     const r = await measure(variant)
     console.log(`  ${rep < 0 ? 'warm-up' : `rep ${rep + 1}`}  ${variant.padEnd(8)}  wall ${(r.wallMs / 1000).toFixed(2)} s  ${r.tests}  exit ${r.code}${r.extra}`)
     if (rep >= 0) rows[variant].push(r)
@@ -38,15 +41,19 @@ for (let rep = -opts.warmup; rep < opts.reps; rep++) {
 
 const wall = (v) => median(rows[v].map((r) => r.wallMs))
 const ratios = rows.profiled.map((r, i) => r.wallMs / rows.plain[i].wallMs)
+const peerRatios = rows.cpuprof.map((r, i) => r.wallMs / rows.plain[i].wallMs)
+const vsPeer = rows.profiled.map((r, i) => r.wallMs / rows.cpuprof[i].wallMs)
 const reportMs = median(rows.profiled.map((r) => r.reportMs ?? NaN))
 const folderMb = Math.max(...rows.profiled.map((r) => r.folderMb))
 const sameOutcome = rows.profiled.every((r, i) => r.tests === rows.plain[i].tests && r.code === rows.plain[i].code)
-const leftovers = [...rows.plain, ...rows.profiled].flatMap((r) => r.leftovers)
+fs.rmSync(cpuProfDir, { recursive: true, force: true })
+const leftovers = [...rows.plain, ...rows.profiled, ...rows.cpuprof].flatMap((r) => r.leftovers)
 const seen = rows.profiled.map((r) => r.seen).join(', ')
 const verdict = (ok) => (ok ? 'met' : 'MISSED')
 console.log('\n| measure | plain | profiled | ratio / figure | target |')
 console.log('|:--|--:|--:|--:|:--|')
 console.log(`| wall (median) | ${(wall('plain') / 1000).toFixed(2)} s | ${(wall('profiled') / 1000).toFixed(2)} s | ${(wall('profiled') / wall('plain')).toFixed(3)}x (paired median ${median(ratios).toFixed(3)}x) | <= ${TARGETS.wall}x: ${verdict(median(ratios) <= TARGETS.wall)} |`)
+console.log(`| wall under node --cpu-prof (median) | | ${(wall('cpuprof') / 1000).toFixed(2)} s | ${(wall('cpuprof') / wall('plain')).toFixed(3)}x of plain (paired ${median(peerRatios).toFixed(3)}x); profiled / --cpu-prof: paired ${median(vsPeer).toFixed(3)}x | (the peer) |`)
 console.log(`| report after the tests (median) | - | ${(reportMs / 1000).toFixed(2)} s | | < ${TARGETS.reportMs / 1000} s: ${verdict(reportMs < TARGETS.reportMs)} |`)
 console.log(`| run folder (largest) | - | ${folderMb.toFixed(1)} MB | | < ${TARGETS.folderMb} MB: ${verdict(folderMb < TARGETS.folderMb)} |`)
 console.log(`| threads/processes seen / received | - | ${seen} | | all received |`)
@@ -59,7 +66,10 @@ async function measure(variant) {
   const env = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true' }
   for (const k of Object.keys(env)) if (k.startsWith('VITEST') || k === 'NODE_OPTIONS' || k === 'DEBUG') delete env[k]
   if (variant === 'profiled') env.DEBUG = 'vitest-profiler:reporter'
-  const argv = [variant === 'plain' ? vitestBin : bin.path, 'run']
+  // `=` forms: vitest hands the main process's `--cpu-prof*` flags on to its worker by prefix (variants.mjs).
+  const peer = ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, '--cpu-prof-interval=2000', vitestBin, 'run']
+  const argv = variant === 'cpuprof' ? peer : [variant === 'plain' ? vitestBin : bin.path, 'run']
+  if (variant === 'cpuprof') fs.rmSync(cpuProfDir, { recursive: true, force: true })
   const t0 = process.hrtime.bigint()
   const child = spawn(process.execPath, argv, { cwd: fixture, env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' })
   let output = ''
@@ -83,6 +93,7 @@ async function measure(variant) {
     result.seen = seen ? `${seen[1]}/${seen[2]}${seen[3] ? ` (${seen[3].slice(2).trim()})` : ''}` : '(no seen line)'
     result.extra = `  report ${result.reportMs ?? '?'} ms  folder ${result.folderMb.toFixed(1)} MB  seen/received ${result.seen}`
   }
+  if (variant === 'cpuprof') result.extra = `  ${fs.existsSync(cpuProfDir) ? fs.readdirSync(cpuProfDir).length : 0} .cpuprofile files`
   if (leftovers.length) result.extra += `  LEFT RUNNING: ${leftovers.join('; ')}`
   fs.writeFileSync(path.join(os.tmpdir(), `many-threads-${variant}.log`), output)
   return result

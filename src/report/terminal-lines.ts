@@ -88,6 +88,7 @@ function lineRow(c: Colors, l: JsonLine, W: number): string {
 /** A grouped row's heaviest functions, each with its own share of the test (`parse 4.3% ±0.9`). */
 function groupText(l: JsonLine): string {
   const fns = l.groupFunctions ?? []
-  if (l.file === '(gc)' || !fns.length) return ''
+  // A group of one function named as the group ((gc), (program)) has nothing to add.
+  if (!fns.length || (fns.length === 1 && (fns[0]!.name === l.file || l.file === '(gc)' || l.file === '(program)'))) return ''
   return 'top: ' + fns.map((f) => `${f.name} ${f.share.inconclusive ? `${fmtUs(f.cpuUs)} [${Math.floor(f.share.samples)} samples]` : fmtShare(f.share)}`).join(', ')
 }

@@ -78,7 +78,8 @@ export function formatTerminal(report: JsonReport, ctx: Pick<RenderContext, 'col
     const lost =
       t.ending.diedAtUs !== null && t.ending.lastFlushUs !== null ? ` (lost at most ${((t.ending.diedAtUs - t.ending.lastFlushUs) / 1000).toFixed(1)}ms after its last flush)` : ''
     const why = t.ending.signal ? ` by ${t.ending.signal}` : t.ending.exitCode !== undefined ? ` (exit code ${t.ending.exitCode}${t.ending.exitCode === 1 ? ', e.g. its resourceLimits' : ''})` : ''
-    out.push(c.red(`    ${t.key} ${t.kind}: ended without flushing${why}${lost}`))
+    // Its title says which thread it was (a worker's name or script, `node child.mjs`).
+    out.push(c.red(`    ${t.key} ${t.kind}: ended without flushing${why}${lost}${t.title ? ` (${t.title})` : ''}`))
   }
   for (const m of report.missing) out.push(c.red(`    ${m.kind} ${m.id} started by ${m.parent} left no profile${m.command ? ` (${m.command})` : ''}`))
   for (const u of report.unattributed) push(c.yellow(`    ${u.name}: ${fmtUs(u.cpu.totalUs)} cpu attributed to no test`))

@@ -12,7 +12,7 @@ import type { JsonReport } from '../../src/report/schema.js'
 const readReport = (root: string): JsonReport => JSON.parse(fs.readFileSync(path.join(root, '.vitest-profile', 'report', 'report.json'), 'utf8'))
 
 test('coverage on: a note in the report and on the terminal; off: none', async () => {
-  const covered = await runFixture('basic', {
+  const covered = await runFixture('coverage', {
     args: ['run', '--coverage.enabled', '--coverage.provider=v8', '--coverage.reporter=json-summary', '--coverage.reportsDirectory=.vitest-profile/coverage'],
   })
   expect(covered.code, covered.output).toBe(0)
@@ -20,7 +20,7 @@ test('coverage on: a note in the report and on the terminal; off: none', async (
   expect(readReport(covered.root).notes.find((n) => n.startsWith('coverage is on (v8)'))).toMatch(/hot lines can move/)
   expect(covered.output).toMatch(/note: coverage is on \(v8\)/)
 
-  const plain = await runFixture('basic', { args: ['run'] })
+  const plain = await runFixture('coverage', { args: ['run'] })
   expect(plain.code, plain.output).toBe(0)
   expect(readReport(plain.root).notes.some((n) => n.includes('coverage'))).toBe(false)
 })
