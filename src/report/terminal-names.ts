@@ -36,6 +36,13 @@ function join(p: NameParts, file: string, suite: string[] = p.suite, test = p.te
 
 const base = (file: string | null) => (file ? file.slice(file.lastIndexOf('/') + 1) : '')
 
+/** A file's row that is not a test (`file › (import, collection, hooks)`): the file gives way, the label not. */
+export function fitFileRow(file: string, label: string, width: number): string {
+  const full = `${file}${SEP}${label}`
+  if (full.length <= width) return full
+  return fitSegments([base(file), label], width, ['file', 'test'], ['file', ['file', 1], 'test'])
+}
+
 /** The most telling form of one name that fits `width`. */
 export function fitName(p: NameParts, width: number): string {
   const full = join(p, p.file ?? '')
@@ -44,10 +51,10 @@ export function fitName(p: NameParts, width: number): string {
   const tries = [join(p, file)]
   for (let drop = 1; drop <= p.suite.length; drop++) tries.push(join(p, file, [GAP, ...p.suite.slice(drop)]))
   for (const t of tries) if (t.length <= width) return t
-  // The file's name gives way before the test's own, which is what tells most rows apart (the sections below
-  // the table give the full names).
+  // The test's own name tells most rows apart: it gives way by a little first, then the file's name, then the
+  // test's again (the sections below the table give the full names).
   const suite = p.suite.length ? [GAP] : []
-  return fitSegments([...(p.project ? [p.project] : []), ...(file ? [file] : []), ...suite, p.test], width, roles(p, suite), ['file', ['test', 24], ['file', 1], 'test', 'project'])
+  return fitSegments([...(p.project ? [p.project] : []), ...(file ? [file] : []), ...suite, p.test], width, roles(p, suite), [['test', Math.ceil(p.test.length * 0.6)], 'file', ['test', 18], ['file', 1], 'test', 'project'])
 }
 
 /**
@@ -106,7 +113,9 @@ function fitSegments(segments: string[], width: number, roleOf: Role[], order: (
   const shrink = (role: Role, min = MIN_SEGMENT) => {
     for (let i = 0; i < segs.length && length() > width; i++) {
       if (roleOf[i] !== role || segs[i] === GAP || segs[i]!.length <= min) continue
-      segs[i] = min === 1 ? GAP : ellipsizeMiddle(segments[i]!, Math.max(min, segs[i]!.length - (length() - width)))
+      const cutTo = Math.max(min, segs[i]!.length - (length() - width))
+      // Two or three characters of a name say nothing: then it is a gap.
+      segs[i] = cutTo <= 3 ? GAP : ellipsizeMiddle(segments[i]!, cutTo)
     }
   }
   for (const step of order) typeof step === 'string' ? shrink(step) : shrink(...step)

@@ -6,7 +6,7 @@
  */
 import type pc from 'picocolors'
 import type { JsonBucket, JsonReport } from './schema.js'
-import { fitNames, nameParts, type NameParts } from './terminal-names.js'
+import { fitFileRow, fitNames, nameParts, testLabel } from './terminal-names.js'
 import { ellipsizeMiddle, fmtUs, lpad, pad } from './text.js'
 
 type Colors = ReturnType<typeof pc.createColors>
@@ -74,7 +74,14 @@ export function formatTable(c: Colors, report: JsonReport, W: number): string[] 
   const out: string[] = []
   const verdicts = report.tests.map((t) => (t.budget ? VERDICT_TEXT[t.budget.verdict] : ''))
   const BW = verdicts.some(Boolean) ? Math.max('budget'.length, ...verdicts.map((v) => v.length)) + 1 : 0
-  const nameW = Math.max(12, W - 2 - FIGURES_W - BW)
+  const multi = retried(report.tests)
+  const { shown, hidden } = tableRows(report.tests)
+  const marks = shown.map((t) => marksOf(c, t, multi))
+  const marksW = marks.map((m) => (m.length ? 3 + m.reduce((n, k) => n + k.text.length, 0) + 2 * (m.length - 1) : 0))
+  // The name column is as wide as its widest full name (with its flags), within what the figures leave.
+  const outsideW = Math.max(0, ...report.outside.map((o) => (o.file ?? '').length + 3 + OUTSIDE_FILE.length))
+  const widest = Math.max('test'.length, outsideW, ...shown.map((t, i) => testLabel(t).length + marksW[i]!)) + 2
+  const nameW = Math.max(12, Math.min(W - 2 - FIGURES_W - BW, widest))
   const figures = (b: Pick<JsonBucket, 'cpu' | 'samples'>, wallUs: number | null) =>
     [wallUs === null ? '' : fmtUs(wallUs), fmtUs(b.cpu.totalUs), fmtUs(b.cpu.mainUs), fmtUs(b.cpu.workersUs), `${b.samples.main}+${b.samples.workers}`]
       .map((v, i) => lpad(v, COLS[i]![1]))
@@ -82,10 +89,6 @@ export function formatTable(c: Colors, report: JsonReport, W: number): string[] 
   const row = (name: string, verdict: string, figs: string) => `  ${pad(name, nameW)}${BW ? pad(verdict, BW) : ''}${figs}`
   out.push(c.dim(row('test', BW ? 'budget' : '', COLS.map(([h, w]) => lpad(h, w)).join(''))))
 
-  const multi = retried(report.tests)
-  const { shown, hidden } = tableRows(report.tests)
-  const marks = shown.map((t) => marksOf(c, t, multi))
-  const marksW = marks.map((m) => (m.length ? 3 + m.reduce((n, k) => n + k.text.length, 0) + 2 * (m.length - 1) : 0))
   // Flags that leave the name too little room go on a line of their own: a flag is never cut.
   const inline = marksW.map((w) => nameW - 1 - w >= MIN_NAME_WITH_FLAGS)
   const names = fitNames(
@@ -154,11 +157,7 @@ function outsideRows(report: JsonReport, nameW: number): OutsideRow[] {
   const shown = files.length <= MAX_OUTSIDE_ROWS + 1 ? files : files.slice(0, MAX_OUTSIDE_ROWS)
   // The short label when the long one would leave the file's name less than 10 characters.
   const label = nameW - OUTSIDE_FILE.length - 3 >= 10 ? OUTSIDE_FILE : OUTSIDE_FILE_SHORT
-  const names = fitNames(
-    shown.map((o): NameParts => ({ project: null, file: o.file, suite: [], test: label })),
-    nameW,
-  )
-  shown.forEach((o, i) => rows.push({ name: names[i]!, cpu: o.cpu, samples: o.samples }))
+  for (const o of shown) rows.push({ name: fitFileRow(o.file!, label, nameW), cpu: o.cpu, samples: o.samples })
   const rest = files.slice(shown.length)
   if (rest.length) rows.push(sum(ellipsizeMiddle(`${rest.length} more files ${OUTSIDE_FILE}`, nameW), rest))
   const workers = report.outside.filter((o) => o.file === null)

@@ -11,7 +11,7 @@ import type { RenderContext } from './renderer.js'
 import { closingLine } from '../budgets/summary.js'
 import { formatMs } from '../budgets/parse.js'
 import { commonDir, cut, fmtUs, pad, visible, wrap } from './text.js'
-import { fitName, nameParts, testLabel } from './terminal-names.js'
+import { fitFileRow, fitName, nameParts, testLabel } from './terminal-names.js'
 import { baseId, formatTable, OUTSIDE_FILE, retried } from './terminal-table.js'
 import { formatSection } from './terminal-lines.js'
 
@@ -61,7 +61,7 @@ export function formatTerminal(report: JsonReport, ctx: Pick<RenderContext, 'col
     .sort((a, b) => b.cpu.totalUs - a.cpu.totalUs)
     .slice(0, MAX_OUTSIDE_SECTIONS)
   for (const o of outsideHeavy) {
-    const name = fitName({ project: null, file: o.file, suite: [], test: OUTSIDE_FILE }, W - 2)
+    const name = fitFileRow(o.file!, OUTSIDE_FILE, W - 2)
     for (const l of formatSection(c, o, name, Math.min(3, ctx.topLines), W)) push(l)
   }
   const rest = report.tests.length - heavy.length
