@@ -35,10 +35,12 @@ test('a pool task\'s hot loop is on its line, in threads and child processes, ma
     expect(cpuOn(t, (l) => l.file === 'f.mjs' && l.line === 3), t.name).toBeLessThan(loop!.cpuUs * 0.02)
     expect(r.output).not.toMatch(/f\.mjs:3 .*export function f/)
     // The pool's own code is message passing, far less than the loop; before the fix it held 2-3x the loop's CPU
-    // when many items let TurboFan inline f into its message handler.
+    // when many items let TurboFan inline f into its message handler. The bound is the loop itself, not half of
+    // it: under heavy load (the whole suite and two other runs on 2 cores) the pool's share of a few-item run
+    // passed half once (issue #10.16: no test may need a quiet machine), while the bug's 2-3x stays caught.
     if (!t.name.includes('idle')) {
       const pool = cpuOn(t, (l) => l.package === 'node_modules/tinypool')
-      expect(pool, `${t.name}: tinypool ${pool} vs loop ${loop!.cpuUs}`).toBeLessThan(loop!.cpuUs * 0.5)
+      expect(pool, `${t.name}: tinypool ${pool} vs loop ${loop!.cpuUs}`).toBeLessThan(loop!.cpuUs)
     }
   }
   expect(r.output).toMatch(/f\.mjs:5 .*s = \(s \* 31 \+ i\) % 1000003/)
