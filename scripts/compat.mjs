@@ -150,6 +150,8 @@ function installCompatRoot(root, tarball, node, npmCli) {
       '@vitest/coverage-v8': vitestRange,
       piscina: '*',
       tinypool: '*',
+      // Library work in fixtures/terminal-report.
+      typescript: '^5',
       vitest: vitestRange,
       'vitest-profiler': 'file:vendor/vitest-profiler.tgz',
     },

@@ -30,7 +30,7 @@ export function formatSection(c: Colors, b: JsonBucket, title: string, top: numb
   else out.push(`  ${c.bold(title)}`, c.dim(`    ${info}`))
   out.push(c.dim(`    ${pad('share', SHARE_W)}${lpad('self', SELF_W)}${lpad('fn total', TOTAL_W)}${lpad('main/wkr', SPLIT_W)}  line`))
   const shown = b.lines.slice(0, top)
-  for (const l of shown) out.push(lineRow(c, l, W))
+  for (const l of shown) out.push(...lineRow(c, l, W))
   const restUs = b.cpu.linesUs - shown.reduce((s, l) => s + l.cpuUs, 0)
   const restCount = b.lineCount - shown.length
   if (restCount > 0 && restUs >= SHOWN_US) out.push(restRow(c, restUs, `in ${restCount} more line${restCount === 1 ? '' : 's'}`))
@@ -69,7 +69,10 @@ function nativeRows(c: Colors, b: JsonBucket, top: number, W: number): string[] 
   return out
 }
 
-function lineRow(c: Colors, l: JsonLine, W: number): string {
+/** Room a grouped row's functions need beside it; with less, they go on the line below it. */
+const GROUP_TEXT_MIN = 24
+
+function lineRow(c: Colors, l: JsonLine, W: number): string[] {
   const shareText = l.share.inconclusive ? c.yellow(`inconclusive`) : fmtShare(l.share)
   const split = l.cpuUs > 0 ? `${Math.round((l.mainUs / l.cpuUs) * 100)}/${Math.round((l.workersUs / l.cpuUs) * 100)}` : '-'
   const grouped = l.groupFunctions !== null
@@ -82,7 +85,11 @@ function lineRow(c: Colors, l: JsonLine, W: number): string {
   const head = `    ${pad(shareText, SHARE_W)}${lpad(fmtUs(l.cpuUs), SELF_W)}${lpad(total, TOTAL_W)}${lpad(split, SPLIT_W)}  ${where}${level}${samples}`
   const room = W - visible(head) - 3
   const text = grouped ? groupText(l) : l.source ?? (l.line === null || l.level === 'none' ? l.function : '')
-  return text && room > 8 ? `${head}  ${c.dim(text.length > room ? text.slice(0, room - 1) + '…' : text)}` : head
+  const clip = (t: string, n: number) => c.dim(t.length > n ? t.slice(0, n - 1) + '…' : t)
+  // A group's functions are what make its row read as the group: too little room beside it, then below it.
+  // (under the figures, where a row's words start: `in N more lines`)
+  if (grouped && text && room < GROUP_TEXT_MIN) return [head, `    ${' '.repeat(SHARE_W)}${clip(text, W - 4 - SHARE_W)}`]
+  return [text && room > 8 ? `${head}  ${clip(text, room)}` : head]
 }
 
 /** A grouped row's heaviest functions, each with its own share of the test (`parse 4.3% ±0.9`). */

@@ -54,7 +54,7 @@ export function fitName(p: NameParts, width: number): string {
   // The test's own name tells most rows apart: it gives way by a little first, then the file's name, then the
   // test's again (the sections below the table give the full names).
   const suite = p.suite.length ? [GAP] : []
-  return fitSegments([...(p.project ? [p.project] : []), ...(file ? [file] : []), ...suite, p.test], width, roles(p, suite), [['test', Math.ceil(p.test.length * 0.6)], 'file', ['test', 18], ['file', 1], 'test', 'project'])
+  return fitSegments([...(p.project ? [p.project] : []), ...(file ? [file] : []), ...suite, p.test], width, roles(p, suite), [['test', Math.max(MIN_SEGMENT, Math.ceil(p.test.length * 0.6))], 'file', ['test', 18], ['file', 1], 'test', 'project'])
 }
 
 /**
@@ -114,8 +114,8 @@ function fitSegments(segments: string[], width: number, roleOf: Role[], order: (
     for (let i = 0; i < segs.length && length() > width; i++) {
       if (roleOf[i] !== role || segs[i] === GAP || segs[i]!.length <= min) continue
       const cutTo = Math.max(min, segs[i]!.length - (length() - width))
-      // Two or three characters of a name say nothing: then it is a gap.
-      segs[i] = cutTo <= 3 ? GAP : ellipsizeMiddle(segments[i]!, cutTo)
+      // Asked to go down to a gap: two or three characters of a file's name say nothing, so a gap it is.
+      segs[i] = min === 1 && cutTo <= 3 ? GAP : ellipsizeMiddle(segments[i]!, cutTo)
     }
   }
   for (const step of order) typeof step === 'string' ? shrink(step) : shrink(...step)

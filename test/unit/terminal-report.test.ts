@@ -98,7 +98,7 @@ describe("all of a test's CPU is on the terminal (#10.2)", () => {
         expect(sections.length, name).toBeGreaterThan(0)
         for (const s of sections) {
           const total = us(/cpu ([\d.]+m?s) \(main/.exec(s)![1]!)
-          const rows = s.split('\n').filter((l) => /^ {4}(?!share|main thread|cpu )/.test(l))
+          const rows = s.split('\n').filter((l) => /^ {4}(?!share|main thread|cpu | *top: )/.test(l))
           const figures = rows.map((l) => us(/^ {4}.{13}\s*([\d.]+m?s)/.exec(l)![1]!))
           const sum = figures.reduce((a, b) => a + b, 0)
           // Each printed figure is rounded (to 0.1 ms, 1 ms or 10 ms); rows under 0.05 ms are not printed.
