@@ -18,10 +18,13 @@
 //    the smallest raise caught every time is topped up to N runs (if it misses there, the next larger one is,
 //    and so on). Only a raise caught N of N over N runs is stated as the smallest.
 //
-// What each run says is read from the gate's own text (its verdicts, the re-runs and what they measured) and
+// What each run says is read from the gate's own text (its verdicts, the re-runs and what they measured, the
+// load its calibration probe measured: `load: machine ... (calibration probe: arithmetic Ax, memory Mx)`) and
 // from vitest's JSON report (each test's first-run CPU from the meter, in its meta). The bench checks the gate
-// against its own rule (budgets/gate.ts): from the baseline file and the first-run figure it knows which tests
-// had to be re-run, and says so when a re-run did not happen or a verdict does not follow.
+// against its own rule (budgets/gate.ts, with budgets/calibration.ts's per-test factor from the printed ratios
+// and the baseline's calibration): from the baseline file and the first-run figure it knows which tests had to
+// be re-run, and says so when a re-run did not happen or a verdict does not follow. The probe's factors seen
+// in every run are summed up at the end.
 //
 //   node bench/gate.mjs            (npm run bench builds dist/ first; this script needs dist/)
 //   env: GATE_BENCH_RUNS (gate runs per stated figure, default 20), GATE_BENCH_STEP_RUNS (runs per search step,
@@ -39,6 +42,7 @@ import * as path from 'node:path'
 import { median } from './paired.mjs'
 import { installProfilerInto, repoRoot, vitestBin } from './variants.mjs'
 import { countBy, dieWith, envInt as envIntOf, live, loadavg, procCpuMs, runTimed } from './harness.mjs'
+import { decide, GATE, loadUp as loadUpOf, parseGateText, parseLoad, regressAboveAt, spreadOf } from './gate-rule.mjs'
 
 const die = dieWith('gate bench')
 const envInt = (name, fallback, min) => envIntOf(name, fallback, min, die)
@@ -58,8 +62,6 @@ const opts = {
   budgetS: envInt('GATE_BENCH_BUDGET', 840, 0),
   timeout: envInt('GATE_BENCH_TIMEOUT', 180, 1),
 }
-// The gate's defaults (src/plugin/gate-options.ts); the fixture's config sets none.
-const GATE = { tolerance: 0.1, floorMs: 20, reruns: 3 }
 
 const installed = installProfilerInto(suiteDir)
 if (!installed.ok) die(installed.error)
@@ -89,10 +91,19 @@ if (made.code !== 0 || !baseline || !madeLine) {
   die(`the baseline was not made (exit ${made.code ?? made.signal}; log in ${rel(scratch)}/baseline.log)`)
 }
 console.log(`  ${madeLine} in ${fmtS(made.wallMs)}`)
+const cal = baseline.calibration
+const probeShare = cal?.helpersMs?.length ? median(cal.helpersMs) / median(cal.memoryMs) : null
+const loadUp = (load, s) => loadUpOf(load, s, probeShare)
+console.log(
+  cal
+    ? `  calibration: probe ${cal.probe}, ${cal.clock} clock, ${cal.memoryMs.length} repetitions: arithmetic fastest ${fmtMs(Math.min(...cal.arithmeticMs.filter((x) => x >= median(cal.arithmeticMs) / 2)))}, memory median ${fmtMs(median(cal.memoryMs))}, helpers median ${fmtMs(median(cal.helpersMs))} (background share ${probeShare === null ? 'n/a' : probeShare.toFixed(2)})`
+    : '  calibration: none in the baseline (the gate will compare figures as they are)',
+)
 const spreads = Object.fromEntries(Object.entries(baseline.tests).map(([key, t]) => [key, spreadOf(t.runs)]))
 if (!spreads[TARGET]) die(`the baseline has no '${TARGET}'`)
 for (const [key, s] of Object.entries(spreads)) {
-  console.log(`  ${key.padEnd(56)} ${s.runs.map((r) => fmtMs(r.cpuMs)).join(', ').padEnd(26)} median ${fmtMs(s.median)}, regressed above ${fmtMs(s.regressAbove)} (${s.by})`)
+  const share = s.share === null ? 'n/a' : s.share.toFixed(3)
+  console.log(`  ${key.padEnd(56)} ${s.runs.map((r) => fmtMs(r.cpuMs)).join(', ').padEnd(26)} median ${fmtMs(s.median)}, regressed above ${fmtMs(s.regressAbove)} (${s.by}) unscaled; background share ${share}`)
 }
 
 // ---- 2.-4. the gate under load ----
@@ -196,6 +207,28 @@ for (const s of [...series.values()].sort((a, b) => a.raise - b.raise)) {
 console.log('')
 printTable(head, rows, [0, 9])
 
+// What the calibration probe measured in each run (this run's, then the re-runs' when there were any), and
+// the factor the gate applied to the target and to each other test: the load model at work.
+const loadRows = []
+for (const s of [...series.values()].sort((a, b) => a.raise - b.raise)) {
+  const runsLoad = s.runs.map((r) => r.load.run).filter((l) => l && l.memory !== null)
+  const rerunsLoad = s.runs.map((r) => r.load.reruns).filter((l) => l && l.memory !== null)
+  const statuses = countBy(s.runs.map((r) => r.load.run?.status ?? 'no load line'))
+  const range = (xs) => (xs.length ? `${median(xs).toFixed(2)}x (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})` : 'n/a')
+  loadRows.push([
+    s.raise === 0 ? 'none' : `+${s.raise}%`,
+    String(s.runs.length),
+    statuses,
+    range(runsLoad.map((l) => l.arithmetic)),
+    range(runsLoad.map((l) => l.memory)),
+    range(rerunsLoad.map((l) => l.memory)),
+    range(s.runs.map((r) => r.factors.get(TARGET)).filter(Number.isFinite)),
+    range(s.runs.flatMap((r) => [...r.factors].filter(([k]) => k !== TARGET).map(([, f]) => f))),
+  ])
+}
+console.log('\ncalibration probe, now / at the baseline, per gate run (median (min–max)); the factors the gate applied to the regression thresholds')
+printTable(['raise', 'runs', 'load line', 'arithmetic', 'memory', 'memory, re-runs', 'target factor', 'other tests\' factors'], loadRows, [0, 2])
+
 // Every test's first-run figures on the unchanged suite under load against its baseline: the noise the gate
 // sees, and how close the worst run came to its threshold.
 const unchanged = series.get(0)?.runs ?? []
@@ -204,18 +237,20 @@ for (const [key, s] of Object.entries(spreads)) {
   const xs = unchanged.map((r) => r.figures.get(key)?.cpuMs).filter(Number.isFinite)
   const statuses = countBy(unchanged.map((r) => r.firstStatus.get(key) ?? 'missing'))
   const shown = countBy(unchanged.map((r) => r.shown.get(key)?.status ?? 'ok'))
+  const factors = unchanged.map((r) => r.factors.get(key)).filter(Number.isFinite)
   testRows.push([
     key === TARGET ? `${key} (target)` : key,
     `${fmtMs(s.median)} (${fmtMs(s.min)}–${fmtMs(s.max)})`,
     xs.length ? `${fmtMs(median(xs))} (${fmtMs(Math.min(...xs))}–${fmtMs(Math.max(...xs))})` : 'n/a',
     xs.length ? `${(median(xs) / s.median).toFixed(3)}x` : 'n/a',
     xs.length ? `${fmtMs(Math.max(...xs))} of ${fmtMs(s.regressAbove)}` : 'n/a',
+    factors.length ? `${median(factors).toFixed(2)}x (${Math.min(...factors).toFixed(2)}–${Math.max(...factors).toFixed(2)})` : 'n/a',
     statuses,
     shown,
   ])
 }
 console.log(`\nper test, unchanged suite under load (${unchanged.length} runs): each test's own first-run CPU against its baseline`)
-printTable(['test', 'baseline median (min–max)', 'this run, median (min–max)', 'ratio', 'worst of regress-above', 'first-run verdict (by the rule)', 'gate said'], testRows, [0, 5, 6])
+printTable(['test', 'baseline median (min–max)', 'this run, median (min–max)', 'ratio', 'worst of regress-above (unscaled)', 'load factor', 'first-run verdict (by the rule)', 'gate said'], testRows, [0, 6, 7])
 
 // Tests whose figures in the gate's runs sit far from their baseline: the baseline does not describe them.
 const drift = testRows
@@ -275,9 +310,11 @@ async function gateSeries(raise, n, { stopOnMiss = false } = {}) {
         const re = v.reruns.length ? `, re-ran ${v.reruns.map((x) => fmtMs(x)).join(', ')}` : ''
         return `${v.status}: ${k.replace(/^.*› /, '')} ${fmtMs(f)}${re} (baseline ${fmtMs(spreads[k]?.median)})`
       })
+    const ld = (l) => (!l ? 'no load line' : l.memory === null ? l.status : `arithmetic ${l.arithmetic.toFixed(2)}x, memory ${l.memory.toFixed(2)}x`)
+    const loadText = `load ${ld(r.load.run)}${r.load.reruns ? `; re-runs ${ld(r.load.reruns)}` : ''}`
     console.log(
       `  ${(raise ? `+${raise}%` : 'none').padStart(5)} run ${String(s.runs.length).padStart(2)}  wall ${fmtS(r.wallMs)}  exit ${r.code ?? r.signal}  ` +
-        `${r.summary ? r.summary.replace(/ \(tolerance.*$/, '') : '(no gate line)'}  | ${tgt}${others.length ? ` | ${others.join('; ')}` : ''}`,
+        `${r.summary ? r.summary.replace(/ \(tolerance.*$/, '') : '(no gate line)'}  | ${loadText} | ${tgt}${others.length ? ` | ${others.join('; ')}` : ''}`,
     )
     if (s.stopped) {
       console.log(`  ${raise}%: missed once, so it cannot be caught every time: the step stops here`)
@@ -293,6 +330,7 @@ async function gateRun(raise, index) {
   const r = await run([vitestBin, 'run', '--reporter=default', '--reporter=json', `--outputFile=${out}`], { GATE_BENCH_SCALE: String(1 + raise / 100) })
   const summary = /^gate: \d+ regressed, .*$/m.exec(r.output)?.[0] ?? null
   const shown = parseGateText(r.output)
+  const load = { run: parseLoad(r.output, 'load'), reruns: parseLoad(r.output, 'load during the re-runs') }
   const figures = readFigures(out)
   const regressed = [...shown].filter(([, v]) => v.status === 'regressed').map(([k]) => k)
   const result = {
@@ -303,6 +341,9 @@ async function gateRun(raise, index) {
     summary,
     shown,
     figures,
+    load,
+    /** key → the factor the gate applied to its regression threshold in this run (1: none). */
+    factors: new Map(),
     firstStatus: new Map(),
     caught: r.code === 3 && regressed.includes(TARGET),
     falseFailure: raise === 0 ? r.code === 3 : regressed.some((k) => k !== TARGET),
@@ -314,26 +355,33 @@ async function gateRun(raise, index) {
   for (const [key, s] of Object.entries(spreads)) {
     const f = figures.get(key)
     if (!f) continue
-    const st = decide(s, f)
+    const up = loadUp(load.run, s)
+    result.factors.set(key, up ?? 1)
+    const st = decide(s, f, up)
     result.firstStatus.set(key, st)
     const g = shown.get(key)
     const where = `${raise ? `+${raise}%` : 'unchanged'} run ${index + 1}: ${key}`
+    // The printed ratios are rounded to 0.01: a figure within 1% of its threshold may go either way.
+    const above = regressAboveAt(s, up)
+    const near = Math.abs(f.cpuMs - above) < above * 0.01
     if (st === 'regressed' || st === 'inconclusive') {
       if (!g || g.reruns.length + g.missing === 0) {
-        anomalies.push(`${where}: ${st} on this run's ${fmtMs(f.cpuMs)} (over ${fmtMs(s.regressAbove)}) but not re-run${g ? ` (gate said ${g.status})` : ' (not listed)'}`)
+        if (near) continue
+        anomalies.push(`${where}: ${st} on this run's ${fmtMs(f.cpuMs)} (over ${fmtMs(regressAboveAt(s, up))}) but not re-run${g ? ` (gate said ${g.status})` : ' (not listed)'}`)
       } else if (g.reruns.length + g.missing !== GATE.reruns) {
         anomalies.push(`${where}: re-run ${g.reruns.length + g.missing} times, not ${GATE.reruns}`)
       } else if (g.reruns.length) {
         const m = median(g.reruns)
-        const want = decide(s, { cpuMs: m, boundMs: 0 }, true)
+        const want = decide(s, { cpuMs: m, boundMs: 0 }, loadUp(load.reruns ?? load.run, s))
         // The judged figure's bound is not in the text: only a verdict that no bound could explain is flagged.
         if (want !== g.status && !(g.status === 'inconclusive' || want === 'inconclusive')) anomalies.push(`${where}: re-runs' median ${fmtMs(m)} should be ${want}, gate said ${g.status}`)
         if (g.firstMs !== null && Math.abs(g.firstMs - f.cpuMs) > Math.max(0.6, f.cpuMs * 0.006)) anomalies.push(`${where}: the gate's "this run" ${fmtMs(g.firstMs)} is not the meter's ${fmtMs(f.cpuMs)}`)
       }
     } else {
       const said = g?.status ?? 'ok'
-      if (said !== st) anomalies.push(`${where}: this run's ${fmtMs(f.cpuMs)} is ${st} by the rule (regress above ${fmtMs(s.regressAbove)}), gate said ${said}`)
-      if (g && g.reruns.length + g.missing > 0) anomalies.push(`${where}: re-run although this run's ${fmtMs(f.cpuMs)} did not breach ${fmtMs(s.regressAbove)}`)
+      // A scaled improvement threshold is the gate's alone (the bench checks improvements unscaled only).
+      if (said !== st && !near && !(up !== null && said === 'improved')) anomalies.push(`${where}: this run's ${fmtMs(f.cpuMs)} is ${st} by the rule (regress above ${fmtMs(above)}), gate said ${said}`)
+      if (g && g.reruns.length + g.missing > 0 && !near) anomalies.push(`${where}: re-run although this run's ${fmtMs(f.cpuMs)} did not breach ${fmtMs(above)}`)
     }
   }
   for (const key of shown.keys()) if (!spreads[key]) anomalies.push(`${raise ? `+${raise}%` : 'unchanged'} run ${index + 1}: the gate listed ${key}, which is not in the baseline`)
@@ -350,37 +398,6 @@ async function gateRun(raise, index) {
   return result
 }
 
-/**
- * The gate's text (budgets/gate-report.ts formatGateText): per listed test its mark, status and key, then
- * indented lines (wrapped at the terminal width; joined back here): the reason, 'this run X, then re-ran N
- * times: a, b, c ms; median M'. Listed: every test not ok, and every test that was re-run.
- */
-function parseGateText(output) {
-  const tests = new Map()
-  let cur = null
-  for (const line of output.split('\n')) {
-    const head = /^[✗?↓+−✓] (regressed|inconclusive|improved|new|gone|ok) +(.+?)  (.*)$/.exec(line)
-    if (head) {
-      cur = { status: head[1], text: '' }
-      tests.set(head[2], cur)
-      continue
-    }
-    if (cur && line.startsWith('    ')) cur.text += ` ${line.trim()}`
-    else cur = null
-  }
-  for (const t of tests.values()) {
-    const m = /this run ([\d.]+ m?s), then re-ran (\d+) times?(?: \((\d+) did not measure it\))?: (?:not measured|([\d., ]+) (m?s); median)/.exec(t.text)
-    t.firstMs = m ? parseMs(m[1]) : null
-    t.reruns = m && m[4] ? m[4].split(', ').map((x) => Number(x) * (m[5] === 's' ? 1000 : 1)) : []
-    t.missing = m ? (m[3] ? Number(m[3]) : m[4] ? 0 : Number(m[2])) : 0
-  }
-  return tests
-}
-
-function parseMs(s) {
-  return s.endsWith(' s') ? Number.parseFloat(s) * 1000 : Number.parseFloat(s)
-}
-
 /** Key → { cpuMs, boundMs } of every passed test in a vitest JSON report, from the meter's last attempt. */
 function readFigures(file) {
   const out = new Map()
@@ -394,29 +411,6 @@ function readFigures(file) {
     }
   }
   return out
-}
-
-/** A baseline test's runs → the figures budgets/gate.ts derives from them, at the gate's defaults. */
-function spreadOf(runs) {
-  const cpu = runs.map((r) => r.cpuMs)
-  const m = median(cpu)
-  const high = Math.max(...runs.map((r) => r.cpuMs + r.boundMs))
-  const low = Math.max(0, Math.min(...runs.map((r) => r.cpuMs - r.boundMs)))
-  const up = [
-    ['tolerance', m * (1 + GATE.tolerance)],
-    ['floor', m + GATE.floorMs],
-    ['spread', high],
-  ].reduce((best, t) => (t[1] > best[1] ? t : best))
-  const down = Math.max(0, Math.min(m * (1 - GATE.tolerance), m - GATE.floorMs, low))
-  return { runs, median: m, min: Math.min(...cpu), max: Math.max(...cpu), regressAbove: up[1], by: up[0], improveBelow: down }
-}
-
-/** budgets/gate.ts decide(), at the gate's defaults. */
-function decide(s, f) {
-  if (f.cpuMs - f.boundMs > s.regressAbove) return 'regressed'
-  if (f.cpuMs + f.boundMs > s.regressAbove) return 'inconclusive'
-  if (f.cpuMs + f.boundMs < s.improveBelow) return 'improved'
-  return 'ok'
 }
 
 /** Whether `n` more runs at `raise` would end before the budget (estimated from the runs so far at or near it). */

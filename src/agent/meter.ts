@@ -33,6 +33,7 @@ import { setInterval as realSetInterval } from 'node:timers'
 import { nowUs } from '../spool/format.js'
 import { pickCpuClock, type CpuClock } from './cpu-clock.js'
 import { CORES, TICK_US, liveCpu, reapedCpu } from './proc-stat.js'
+import { processCpu, profilerThreadCpu } from './meter-helpers.js'
 
 const TABLE_KEY = 'vitest-profiler.meter-table'
 const CREATOR_KEY = 'vitest-profiler.meter-creator'
@@ -368,6 +369,10 @@ export interface MeterMark {
   /** Child entries live at the mark, with their CPU then; entries already exited at the mark are ignored. */
   children: Map<number, { pid: number; cpu: number }>
   exitedAtMark: Set<number>
+  /** This process's CPU (us), every thread of it: in a process's main thread only (see `helpersUs`). */
+  process: number | null
+  /** The CPU profiler's sampling thread's CPU (us) then, taken out of `helpersUs` (0 when none). */
+  profiler: number
 }
 
 export interface Measurement {
@@ -380,6 +385,16 @@ export interface Measurement {
   processesUs: number
   /** How far the true figure can be from mainUs + threadsUs + processesUs (us). */
   boundUs: number
+  /**
+   * The CPU this process spent outside the test's own threads (us): V8's background threads (parallel and
+   * concurrent GC, the optimizing compiler), libuv's pool. Not the test's CPU (not in any figure above), but the
+   * work that a loaded machine hands back to the test's thread (a starved GC helper's share is done by the
+   * thread that waits for it): the regression gate's per-test load model (budgets/calibration.ts). Only in a
+   * process's main thread (a forks pool's test): in a worker thread the process is shared with other tests.
+   * V8's CPU profiler's sampling thread is left out (Linux: found by its name); the agent's other threads are
+   * not (its watchdog wakes every 50 ms). Its error is the test thread's clock bound.
+   */
+  helpersUs?: number
   threads: number
   processes: number
   /** What the figure leaves out, in a few words each ('child processes: no /proc on darwin'). */
@@ -409,17 +424,21 @@ export function mark(): MeterMark {
     }
   }
   const slot = slotOf(threadId)
-  return { at: nowUs(), own: ownClock().read(), ownSync: t.floats[tFloat(slot, 1)]!, ownOverhead: t.floats[tFloat(slot, 2)]!, threads, children, exitedAtMark }
+  const proc = processCpu()
+  return { at: nowUs(), own: ownClock().read(), ownSync: t.floats[tFloat(slot, 1)]!, ownOverhead: t.floats[tFloat(slot, 2)]!, threads, children, exitedAtMark, process: proc, profiler: proc === null ? 0 : profilerThreadCpu(threadCpuOf) }
 }
+
 
 /** What the test's thread and everything below it spent since `m`. */
 export function measureSince(m: MeterMark): Measurement {
   const t = getTable()
   const at = nowUs()
+  const processNow = m.process === null ? null : processCpu()
   const notes: string[] = []
   let boundUs = 0
   const kind = ownClock().kind
-  const mainUs = Math.max(0, ownClock().read() - m.own - (t.floats[tFloat(slotOf(threadId), 2)]! - m.ownOverhead))
+  const ownUs = ownClock().read() - m.own
+  const mainUs = Math.max(0, ownUs - (t.floats[tFloat(slotOf(threadId), 2)]! - m.ownOverhead))
   if (kind === 'none') notes.push('the test thread has no CPU clock here')
   if (kind === 'schedstat') boundUs += 2 * SCHEDSTAT_STALE_US
   // A clock tick of the coarser clocks, at each end.
@@ -427,12 +446,15 @@ export function measureSince(m: MeterMark): Measurement {
 
   const owners = new Set([threadId, ...descendantsOf(threadId)])
   let threadsUs = 0
+  // The test's threads' own clocks, the profiler's part included: what is left of the process's CPU is helpers'.
+  let threadsRawUs = 0
   let syncUs = t.floats[tFloat(slotOf(threadId), 1)]! - m.ownSync
   let threads = 0
   for (const tid of owners) {
     if (tid === threadId) continue
     const now = readThread(tid)
     const before = m.threads.get(tid)
+    threadsRawUs += Math.max(0, now.cpu - (before?.cpu ?? 0))
     const grew = now.cpu - (before?.cpu ?? 0) - (now.overhead - (before?.overhead ?? 0))
     if (grew > 0 || !before) threads++
     threadsUs += Math.max(0, grew)
@@ -464,5 +486,7 @@ export function measureSince(m: MeterMark): Measurement {
     // No child can have spent more than every core for the whole window.
     processesUs = Math.min(processesUs, (at - m.at) * CORES + TICK_US)
   }
-  return { wallUs: at - m.at, mainUs, threadsUs, processesUs, boundUs, threads, processes, notes }
+  const helpers =
+    processNow !== null && m.process !== null && kind !== 'process-cpu-usage' && kind !== 'none' ? processNow - m.process - ownUs - threadsRawUs - (profilerThreadCpu(threadCpuOf) - m.profiler) : null
+  return { wallUs: at - m.at, mainUs, threadsUs, processesUs, boundUs, threads, processes, notes, ...(helpers !== null ? { helpersUs: Math.max(0, helpers) } : {}) }
 }

@@ -109,6 +109,7 @@ export function toMeasuredMs(m: Measurement): MeasuredMs {
     threadCount: m.threads,
     processCount: m.processes,
     notes: m.notes,
+    ...(m.helpersUs !== undefined ? { helpers: ms(m.helpersUs) } : {}),
   }
 }
 

@@ -5,7 +5,8 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { parseBaseline, serializeBaseline, type Baseline } from './baseline.js'
+import { serializeBaseline, type Baseline } from './baseline.js'
+import { parseBaseline } from './baseline-parse.js'
 
 export type BaselineRead = { baseline: Baseline } | { error: string } | { missing: true }
 

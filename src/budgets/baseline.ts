@@ -1,7 +1,8 @@
 /**
  * The regression gate's baseline file: a versioned JSON document, committed in the repository, holding per
  * test the CPU figures of one or more runs of the suite (and, when those runs were profiled, the test's top
- * lines). Pure: building, writing to text, reading back and validating; the disk is baseline-io.ts's.
+ * lines). Pure: building and writing to text (reading back and validating: baseline-parse.ts); the disk is
+ * baseline-io.ts's.
  *
  * ## Schema `vitest-profiler/baseline`, version 1
  *
@@ -11,12 +12,19 @@
  *   "version": 1,
  *   "created": "2025-01-31T12:00:00.000Z",
  *   "machine": { "platform": "linux", "arch": "x64", "cpus": 4, "cpuModel": "AMD EPYC 7763 64-Core Processor", "node": "v20.20.2", "vitest": "4.1.12" },
+ *   "calibration": {
+ *     "probe": 1,
+ *     "clock": "thread",
+ *     "arithmeticMs": [8.91, 8.88, 8.95],
+ *     "memoryMs": [17.52, 18.1, 17.4],
+ *     "helpersMs": [4.02, 3.61, 4.4]
+ *   },
  *   "tests": {
  *     "unit › test/parse.test.ts › parseRow › splits quoted fields": {
  *       "file": "test/parse.test.ts",
  *       "name": "parseRow › splits quoted fields",
  *       "runs": [
- *         { "cpuMs": 412.5, "mainMs": 400.25, "workersMs": 12.25, "wallMs": 431.02, "boundMs": 1.2, "samples": 4101 },
+ *         { "cpuMs": 412.5, "mainMs": 400.25, "workersMs": 12.25, "wallMs": 431.02, "boundMs": 1.2, "helpersMs": 61.3, "samples": 4101 },
  *         { "cpuMs": 405.11, "mainMs": 393, "workersMs": 12.11, "wallMs": 420.7, "boundMs": 1.2 }
  *       ],
  *       "topLines": [
@@ -41,6 +49,9 @@
  *     (`mainMs + workersMs` equals `cpuMs` up to rounding when both come from the meter);
  *   - `wallMs`: the test's wall time, hooks included (stored for the reader; the gate does not judge it);
  *   - `boundMs`: the error bound of `cpuMs` (the meter's: clock resolution, workers read on a timer);
+ *   - `helpersMs` (optional): the CPU its process spent outside the test's threads meanwhile (V8's GC and
+ *     compiler threads; not part of `cpuMs`), when the meter knows it (a forks pool's test): how much a loaded
+ *     machine can hand back to the test's thread (calibration.ts);
  *   - `samples` (optional, an integer): the profiler's sample count in the test, when that run was profiled.
  * - `topLines` (optional): present when at least one run was profiled; the top lines of the profiled run with the
  *   median `cpuMs` (one real run, not a blend of several), by self CPU, highest first. `line` is 'path:line' with
@@ -48,19 +59,26 @@
  *   test, `mainMs + workersMs` its split.
  * - `machine` describes where the baseline was made (`machineOf`); a gate run elsewhere warns
  *   (`machineDifference`), since CPU times of different CPUs do not compare.
+ * - `calibration` (optional): the calibration probe's figures at the baseline's runs (calibration.ts: the probe's
+ *   version, its clock, per repetition its arithmetic and memory parts' CPU and its helper threads' CPU), which
+ *   the gate compares with this run's probe to tell how much slower the machine is now. A baseline without it
+ *   (an older vitest-profiler's) or with one that cannot be read is compared as it is, with a note.
  * - Keys are written sorted (by UTF-16 code units, not the locale), objects with a fixed field order, 2-space
  *   indentation, one run and one top line per line, a final newline: two baselines of the same suite differ
  *   only where a figure did, and a review diff shows one line per changed run.
  * - Unknown fields are ignored when read (a hand-added comment field does not break the gate). A change of
  *   meaning or of a field's type bumps `version`; a reader refuses every version but its own and says how to
- *   regenerate the file.
+ *   regenerate the file. Optional fields that add a measurement (`helpersMs`, `calibration`) do not: an older
+ *   reader ignores them and judges as before, this one treats their absence as "not measured".
  */
-import { jsonSyntaxError, lineColumn } from './baseline-json.js'
+
+import { calibrationLines, isCalibration, mergeCalibrations, type Calibration, type CalibrationField } from './calibration.js'
 
 export const BASELINE_SCHEMA = 'vitest-profiler/baseline'
 export const BASELINE_VERSION = 1
 /** The command that writes (or ratchets) the baseline; every message that suggests regenerating names it. */
 export const UPDATE_BASELINE_COMMAND = 'npx vitest-profile run --update-baseline'
+export const REGENERATE = `regenerate it with ${UPDATE_BASELINE_COMMAND}`
 
 export interface Machine {
   /** process.platform: 'linux', 'darwin', 'win32'. */
@@ -89,6 +107,8 @@ export interface BaselineRun {
   workersMs: number
   wallMs: number
   boundMs: number
+  /** CPU of the test's process outside its threads (V8's background threads), when the meter knows it. */
+  helpersMs?: number
   samples?: number
 }
 
@@ -114,6 +134,8 @@ export interface Baseline {
   /** ISO 8601. */
   created: string
   machine: Machine
+  /** The calibration probe's figures when the baseline was made (absent: an older baseline). */
+  calibration?: CalibrationField
   tests: Record<string, BaselineTest>
 }
 
@@ -130,6 +152,7 @@ export interface TestFigures {
   workersMs: number
   wallMs: number
   boundMs: number
+  helpersMs?: number
   samples?: number
   /** When the run was profiled: the test's top lines by self CPU. */
   topLines?: TopLine[]
@@ -159,7 +182,7 @@ function normalizeFile(file: string): string {
 /** 0.01 ms; never -0 (it would be written as 0 and read back as 0 anyway, but compare unequal in tests). */
 export const round2 = (ms: number): number => Math.round(ms * 100) / 100 || 0
 
-const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+export const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
 function runOf(t: TestFigures): BaselineRun {
   const r: BaselineRun = {
@@ -169,6 +192,7 @@ function runOf(t: TestFigures): BaselineRun {
     wallMs: round2(t.wallMs),
     boundMs: round2(t.boundMs),
   }
+  if (t.helpersMs !== undefined) r.helpersMs = round2(t.helpersMs)
   if (t.samples !== undefined) r.samples = Math.round(t.samples)
   return r
 }
@@ -183,9 +207,9 @@ function sortTopLines(lines: readonly TopLine[]): TopLine[] {
  * A baseline from one or more runs of the suite (`runs[i]`: what run i measured, one entry per test). Tests are
  * merged by key; a test appears with the runs that measured it. A key twice in one run (a retried test) counts
  * once, by its last entry, as vitest counts a retried test by its last attempt. `file` and `name` come from the
- * test's last run.
+ * test's last run. `calibration`: the probe's figures around those runs (calibration.ts mergeCalibrations).
  */
-export function buildBaseline(runs: readonly (readonly TestFigures[])[], machine: Machine, created: string | Date): Baseline {
+export function buildBaseline(runs: readonly (readonly TestFigures[])[], machine: Machine, created: string | Date, calibration?: Calibration | null): Baseline {
   const merged = new Map<string, { file: string; name: string; figures: TestFigures[] }>()
   for (const run of runs) {
     const once = new Map<string, TestFigures>()
@@ -214,6 +238,8 @@ export function buildBaseline(runs: readonly (readonly TestFigures[])[], machine
     version: BASELINE_VERSION,
     created: typeof created === 'string' ? created : created.toISOString(),
     machine: { ...machine },
+    // Rounded as it is written: a baseline read back equals the one built.
+    ...(calibration ? { calibration: mergeCalibrations([calibration])! } : {}),
     tests,
   }
 }
@@ -237,6 +263,7 @@ const runLine = (r: BaselineRun) =>
     ['workersMs', round2(r.workersMs)],
     ['wallMs', round2(r.wallMs)],
     ['boundMs', round2(r.boundMs)],
+    ['helpersMs', r.helpersMs === undefined ? undefined : round2(r.helpersMs)],
     ['samples', r.samples],
   ])
 
@@ -266,6 +293,8 @@ export function serializeBaseline(b: Baseline): string {
       ...(m.profiled !== undefined ? [['profiled', m.profiled] as [string, boolean]] : []),
     ])},`,
   ]
+  // A calibration that could not be read is not written back: it would mislead the next reader the same way.
+  if (isCalibration(b.calibration)) out.push(...calibrationLines(b.calibration).map((l, i, all) => (i === all.length - 1 ? `${l},` : l)))
   const keys = Object.keys(b.tests).sort(byCodeUnits)
   if (keys.length === 0) out.push('  "tests": {}')
   else {
@@ -287,158 +316,6 @@ export function serializeBaseline(b: Baseline): string {
   }
   out.push('}')
   return out.join('\n') + '\n'
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Reading back
-
-const REGENERATE = `regenerate it with ${UPDATE_BASELINE_COMMAND}`
-
-class Bad {
-  constructor(
-    readonly path: string,
-    readonly expected: string,
-    readonly value: unknown,
-  ) {}
-}
-
-function shown(value: unknown): string {
-  if (value === undefined) return 'nothing (the field is missing)'
-  let s: string
-  try {
-    s = JSON.stringify(value) ?? String(value)
-  } catch {
-    s = String(value)
-  }
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
-const prop = (path: string, name: string) => (/^[A-Za-z_$][\w$]*$/.test(name) ? `${path}.${name}` : `${path}[${j(name)}]`)
-
-function obj(v: unknown, path: string): Record<string, unknown> {
-  if (!isObject(v)) throw new Bad(path, 'an object', v)
-  return v
-}
-function str(o: Record<string, unknown>, path: string, name: string, nonEmpty = false): string {
-  const v = o[name]
-  if (typeof v !== 'string' || (nonEmpty && v.trim() === '')) throw new Bad(prop(path, name), nonEmpty ? 'a non-empty string' : 'a string', v)
-  return v
-}
-function ms(o: Record<string, unknown>, path: string, name: string): number {
-  const v = o[name]
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Bad(prop(path, name), 'a number of milliseconds ≥ 0', v)
-  return v
-}
-function count(o: Record<string, unknown>, path: string, name: string): number {
-  const v = o[name]
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new Bad(prop(path, name), 'an integer ≥ 0', v)
-  return v
-}
-function list(o: Record<string, unknown>, path: string, name: string, nonEmpty: boolean): unknown[] {
-  const v = o[name]
-  if (!Array.isArray(v) || (nonEmpty && v.length === 0)) throw new Bad(prop(path, name), nonEmpty ? 'a non-empty array' : 'an array', v)
-  return v
-}
-
-function readMachine(v: unknown, path: string): Machine {
-  const o = obj(v, path)
-  return {
-    platform: str(o, path, 'platform'),
-    arch: str(o, path, 'arch'),
-    cpus: count(o, path, 'cpus'),
-    cpuModel: str(o, path, 'cpuModel'),
-    node: str(o, path, 'node'),
-    vitest: str(o, path, 'vitest'),
-    ...(typeof o.profiled === 'boolean' ? { profiled: o.profiled } : {}),
-  }
-}
-
-function readTest(v: unknown, path: string): BaselineTest {
-  const o = obj(v, path)
-  const test: BaselineTest = {
-    file: str(o, path, 'file', true),
-    name: str(o, path, 'name', true),
-    runs: list(o, path, 'runs', true).map((r, i) => {
-      const at = `${prop(path, 'runs')}[${i}]`
-      const ro = obj(r, at)
-      const run: BaselineRun = {
-        cpuMs: ms(ro, at, 'cpuMs'),
-        mainMs: ms(ro, at, 'mainMs'),
-        workersMs: ms(ro, at, 'workersMs'),
-        wallMs: ms(ro, at, 'wallMs'),
-        boundMs: ms(ro, at, 'boundMs'),
-      }
-      if (ro.samples !== undefined) run.samples = count(ro, at, 'samples')
-      return run
-    }),
-  }
-  if (o.topLines !== undefined) {
-    test.topLines = list(o, path, 'topLines', false).map((l, i) => {
-      const at = `${prop(path, 'topLines')}[${i}]`
-      const lo = obj(l, at)
-      return { line: str(lo, at, 'line', true), selfMs: ms(lo, at, 'selfMs'), mainMs: ms(lo, at, 'mainMs'), workersMs: ms(lo, at, 'workersMs') }
-    })
-  }
-  return test
-}
-
-/**
- * A baseline from its text, or the one error that stops it, prefixed by `source` (the file's path as the user
- * wrote it): where the JSON breaks (line and column), a document that is not a baseline, another version (which
- * one, which is supported, how to regenerate), or the first field that is missing or wrong (its path, what it
- * must be, what it is).
- */
-export function parseBaseline(text: string, source: string): { baseline: Baseline } | { error: string } {
-  const fail = (why: string) => ({ error: `vitest-profiler: baseline ${source}: ${why}` })
-  // An editor's byte order mark is not the document's business.
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
-  if (text.trim() === '') return fail(`the file is empty; ${REGENERATE}`)
-  let data: unknown
-  try {
-    data = JSON.parse(text)
-  } catch (err) {
-    // A committed baseline's likeliest corruption: a merge conflict, whose markers break the JSON far from
-    // where the conflict is. Name the conflict, not the first character JSON trips on.
-    const conflict = /^(<{7}|={7}|>{7})(?: |$)/m.exec(text)
-    if (conflict) {
-      const { line } = lineColumn(text, conflict.index)
-      return fail(`it has git merge conflict markers (line ${line}); resolve the conflict by regenerating the baseline: ${UPDATE_BASELINE_COMMAND}`)
-    }
-    const at = jsonSyntaxError(text)
-    const where = at ? `at line ${at.line}, column ${at.column}: ${at.message}` : `(${(err as Error).message})`
-    return fail(`not valid JSON ${where}; fix it or ${REGENERATE}`)
-  }
-  if (!isObject(data)) return fail(`not a vitest-profiler baseline: the document is ${Array.isArray(data) ? 'an array' : shown(data)}, not an object; ${REGENERATE}`)
-  if (data.schema !== BASELINE_SCHEMA) {
-    if (data.schema === 'vitest-profiler/report') return fail(`this is a vitest-profiler report (report.json), not a baseline; ${REGENERATE}`)
-    const found = data.schema === undefined ? 'has no "schema"' : `has "schema": ${shown(data.schema)}`
-    return fail(`not a vitest-profiler baseline: it ${found}, expected "schema": "${BASELINE_SCHEMA}"; ${REGENERATE}`)
-  }
-  const version = data.version
-  if (typeof version !== 'number' || !Number.isSafeInteger(version)) {
-    return fail(`version: expected an integer (this vitest-profiler reads version ${BASELINE_VERSION}), got ${shown(version)}; ${REGENERATE}`)
-  }
-  if (version !== BASELINE_VERSION) {
-    return version > BASELINE_VERSION
-      ? fail(`it is version ${version}, newer than this vitest-profiler reads (version ${BASELINE_VERSION}): upgrade vitest-profiler, or ${REGENERATE}`)
-      : fail(`it is version ${version}, older than this vitest-profiler reads (version ${BASELINE_VERSION}); ${REGENERATE}`)
-  }
-  try {
-    const created = str(data, '', 'created').trim()
-    if (Number.isNaN(Date.parse(created))) throw new Bad('created', 'an ISO 8601 date', data.created)
-    const machine = readMachine(data.machine, 'machine')
-    const testsObj = obj(data.tests, 'tests')
-    const tests: Record<string, BaselineTest> = {}
-    for (const key of Object.keys(testsObj).sort(byCodeUnits)) {
-      if (key.trim() === '') throw new Bad('tests', 'test keys that are not empty', key)
-      tests[key] = readTest(testsObj[key], prop('tests', key))
-    }
-    return { baseline: { schema: BASELINE_SCHEMA, version: BASELINE_VERSION, created, machine, tests } }
-  } catch (err) {
-    if (!(err instanceof Bad)) throw err
-    return fail(`${err.path.replace(/^\./, '')}: expected ${err.expected}, got ${shown(err.value)}; fix it or ${REGENERATE}`)
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -25,6 +25,11 @@ export interface MeasuredMs {
   threadCount: number
   processCount: number
   notes: string[]
+  /**
+   * The CPU its process spent outside the test's threads (V8's GC and compiler threads), when known (a forks
+   * pool's test): not part of any figure above; the regression gate's load model uses it (budgets/calibration.ts).
+   */
+  helpers?: number
 }
 
 /** One budget figure's verdict; JSON-only (it travels in task meta to every reporter). */

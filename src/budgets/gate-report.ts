@@ -6,11 +6,13 @@
  *
  * What every output says of a regression: the test, by how much (ms and %), against what (the baseline's median
  * and spread, the tolerance), whether it was re-run and what each re-run measured, and which lines gained the
- * time (main vs. workers), or the command that would show them. Of an improvement: the ratchet command.
+ * time (main vs. workers), or the command that would show them. Of an improvement: the ratchet command. Of the
+ * machine's load (calibration.ts), once: what the probe measured and what the gate did with it.
  */
 import * as path from 'node:path'
 import pc from 'picocolors'
 import { UPDATE_BASELINE_COMMAND } from './baseline.js'
+import { ARITHMETIC_NOISE, CALIBRATION_CAP, MEMORY_NOISE, testLoad, type LoadModel, type TestLoad } from './calibration.js'
 import { formatPercent, formatTolerance, GATE_STATUSES, median, type Figure, type GateResult, type GateStatus, type GateTest, type LineDiff } from './gate.js'
 import { parseLineKey } from './line-key.js'
 import { formatMs } from './parse.js'
@@ -112,6 +114,60 @@ function rerunNote(r: GateResult): string | null {
   return `re-ran ${n} test${n === 1 ? '' : 's'} ${r.rerun.times} time${r.rerun.times === 1 ? '' : 's'}, judged on the median of the re-runs (not the first run)`
 }
 
+/** '1.31x'. */
+export const formatFactor = (f: number) => `${f.toFixed(2)}x`
+
+/**
+ * The machine's load as the probe measured it, and what the gate did with it (`applied`: the tests' scaling),
+ * in one sentence: for this run, and for its re-runs (`when`).
+ */
+export function loadSentence(m: LoadModel, applied: readonly (TestLoad | null)[], when: 'this run' | 'the re-runs' = 'this run'): string {
+  const prefix = when === 'this run' ? 'load' : 'load during the re-runs'
+  const ratchet = `to record one, ratchet the baseline: ${UPDATE_BASELINE_COMMAND}`
+  const probe = () => `calibration probe: arithmetic ${formatFactor(m.arithmetic!)}, memory ${formatFactor(m.memory!)}`
+  switch (m.status) {
+    case 'none':
+      return `${prefix}: the baseline has no calibration (made by an older vitest-profiler), so figures are compared as they are, whatever the machine's load; ${ratchet}`
+    case 'invalid':
+      return `${prefix}: the baseline's calibration cannot be used (${m.detail}), so figures are compared as they are; ${ratchet}`
+    case 'incomparable':
+      return `${prefix}: the baseline's calibration does not compare with this one (${m.detail}), so figures are compared as they are; ${ratchet}`
+    case 'unavailable':
+      return `${prefix}: the calibration probe failed (${m.detail}), so figures are compared as they are`
+    case 'steady':
+      return `${prefix}: machine as fast as at the baseline (${probe()}): figures compared as they are`
+  }
+  const a = m.arithmetic!
+  const mem = m.memory!
+  const slower = [a > 1 + ARITHMETIC_NOISE ? 'arithmetic' : '', mem > 1 + MEMORY_NOISE ? 'memory work' : ''].filter(Boolean)
+  const faster = [a < 1 - ARITHMETIC_NOISE ? 'arithmetic' : '', mem < 1 - MEMORY_NOISE ? 'memory work' : ''].filter(Boolean)
+  // "in memory work" when only that part moved: a machine is not simply slower when its arithmetic is not.
+  const only = (parts: string[]) => (parts.length === 1 ? ` in ${parts[0]}` : '')
+  const speed = slower.length ? `${formatFactor(Math.max(a, mem))} slower${only(slower)}` : `${formatFactor(1 / Math.min(a, mem))} faster${only(faster)}`
+  // Factors as they are printed: one that rounds to 1.00 scaled nothing worth saying.
+  const ups = applied.filter((t): t is TestLoad => !!t).map((t) => Number(t.up.toFixed(2)))
+  const lo = Math.min(...ups)
+  const hi = Math.max(...ups)
+  const capped = applied.filter((t) => t?.capped).length
+  const parts: string[] = []
+  if (hi > 1) parts.push(`baseline figures scaled for regressions ${lo === hi ? `by ${formatFactor(hi)}` : `per test, ${formatFactor(lo)} to ${formatFactor(hi)} by its share of work on V8's background threads`}`)
+  else if (slower.length) parts.push('figures compared as they are: no test leans on what slowed down')
+  if (faster.length) parts.push('improvements must beat the baseline scaled down, regressions are judged against it as it is')
+  if (capped > 0) parts.push(`${capped} test${capped === 1 ? '' : 's'} would need more than ${formatFactor(CALIBRATION_CAP)}: too loaded to judge, inconclusive rather than regressed`)
+  return `${prefix}: machine ${speed} than at the baseline (${probe()})${parts.length ? `: ${parts.join('; ')}` : ''}`
+}
+
+/** The load sentences of a result: this run's, then the re-runs' (when they were re-run and measured). */
+function loadSentences(r: GateResult): string[] {
+  if (!r.calibration) return []
+  const judged = r.tests.filter((t) => t.baseline && t.first)
+  // This run's factors for every test it judged (a re-run test's own `load` is now the re-runs').
+  const out = [loadSentence(r.calibration.run, judged.map((t) => testLoad(r.calibration!.run, t.baseline!.runs)))]
+  const rerun = new Set(r.rerun?.keys ?? [])
+  if (r.calibration.reruns) out.push(loadSentence(r.calibration.reruns, judged.filter((t) => rerun.has(t.key)).map((t) => t.load), 'the re-runs'))
+  return out
+}
+
 const ratchet = (r: GateResult) => (r.counts.improved > 0 ? `to keep the improvement${r.counts.improved === 1 ? '' : 's'}, ratchet the baseline: ${UPDATE_BASELINE_COMMAND}` : null)
 
 const side = (s: LineDiff['baseline']) => (s ? formatMs(s.selfMs) : '—')
@@ -176,6 +232,8 @@ export function formatGateText(result: GateResult, ctx: Pick<GateRenderContext, 
   const say = (s: string, indent = '    ', paint: (s: string) => string = (x) => x) => out.push(...wrap(s, W, indent).map(paint))
   const paint: Record<GateStatus, (s: string) => string> = { regressed: c.red, inconclusive: c.yellow, improved: c.green, new: c.cyan, gone: c.dim, ok: c.green }
   if (result.machineWarning) say(`warning: ${result.machineWarning}`, '', c.yellow)
+  const [runLoad, rerunLoad] = loadSentences(result)
+  if (runLoad) say(runLoad, '', c.dim)
   for (const t of listed(result)) {
     const head = pad(`${MARK[t.status]} ${t.status}`, 15)
     const tail = headline(t)
@@ -201,6 +259,7 @@ export function formatGateText(result: GateResult, ctx: Pick<GateRenderContext, 
   }
   const note = rerunNote(result)
   if (note) say(note, '')
+  if (rerunLoad) say(rerunLoad, '', c.dim)
   const summary = gateSummaryLine(result)
   say(summary, '', result.counts.regressed > 0 ? (x) => c.bold(c.red(x)) : c.bold)
   const r = ratchet(result)
@@ -230,6 +289,7 @@ export function formatGateMarkdown(result: GateResult): string {
   const summary = gateSummaryLine(result).replace(/^gate: /, '')
   out.push(result.counts.regressed > 0 ? `**${summary}**` : summary, '')
   if (result.machineWarning) out.push(`> ⚠️ ${cell(result.machineWarning)}`, '')
+  for (const l of loadSentences(result)) out.push(`> ${cell(sentence(l))}`, '')
   const rows = listed(result)
   if (rows.length > 0) {
     out.push('| Status | Test | Baseline median (min–max) | This run | Change | Tolerance |', '| --- | --- | ---: | ---: | ---: | ---: |')
@@ -239,7 +299,8 @@ export function formatGateMarkdown(result: GateResult): string {
       let now = t.current ? bounded(t.current) : '—'
       if (t.reruns.length > 0) now += ` (median of re-runs ${formatMsList(t.reruns.map((f) => f.cpuMs))})`
       const rename = t.renamedFrom ? ` (renamed from ${code(t.renamedFrom)}?)` : t.renamedTo ? ` (renamed to ${code(t.renamedTo)}?)` : ''
-      const tol = t.baseline && t.current ? formatTolerance(t.tolerance) : ''
+      const scaled = t.load && t.load.up.toFixed(2) !== '1.00' ? ` (baseline ×${t.load.up.toFixed(2)} for load)` : ''
+      const tol = t.baseline && t.current ? `${formatTolerance(t.tolerance)}${scaled}` : ''
       out.push(`| ${EMOJI[t.status]} ${t.status} | ${cell(code(t.key) + rename)} | ${cell(base)} | ${cell(now)} | ${cell(change(t))} | ${tol} |`)
     }
     out.push('')

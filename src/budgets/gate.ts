@@ -37,9 +37,17 @@
  * first run is the suspect figure: it does not vote), against the same thresholds, and keeps what each re-run
  * measured for the output. The median of 3 needs 2 of 3 re-runs to be slow: one noisy re-run cannot fail the
  * gate, and one lucky one cannot pass a real regression.
+ *
+ * ## Load: with a load model (`GateOptions.load`; calibration.ts), m and high in R are scaled by the test's
+ * max(1, f), m and low in I by min(1, f); over the cap, a regression is inconclusive (too loaded to judge).
  */
 import { machineDifference, type Baseline, type BaselineRun, type Machine, type TestFigures, type TopLine } from './baseline.js'
 import { formatMs } from './parse.js'
+import { median, testLoad, type LoadModel, type TestLoad } from './calibration.js'
+import { diffLines, type LineDiff } from './gate-lines.js'
+
+export { median }
+export { diffLines, PROFILE_BOTH_HINT, PROFILE_THIS_RUN_HINT, type LineDiff, type LineSide } from './gate-lines.js'
 
 /**
  * The exit code of a run whose gate found a regression, and of nothing else: vitest exits 1 for failed tests
@@ -53,9 +61,6 @@ export const GATE_EXIT_CODE = 3
 export const DEFAULT_TOLERANCE = 0.25
 export const DEFAULT_FLOOR_MS = 20
 
-export const PROFILE_BOTH_HINT = 'profile both runs to see the lines: npx vitest-profile run --update-baseline on main, then npx vitest-profile run'
-export const PROFILE_THIS_RUN_HINT = 'profile this run to see the lines: npx vitest-profile run'
-
 export type GateStatus = 'ok' | 'regressed' | 'improved' | 'new' | 'gone' | 'inconclusive'
 export const GATE_STATUSES: readonly GateStatus[] = ['regressed', 'inconclusive', 'improved', 'new', 'gone', 'ok']
 
@@ -68,6 +73,8 @@ export interface GateOptions {
   perTest?: Record<string, number>
   /** This run's machine: when given, a baseline made on another one gives `machineWarning`. */
   machine?: Machine
+  /** The load model of the figures judged (calibration.ts loadModel); none: compared as they are. */
+  load?: LoadModel | null
 }
 
 /** One measurement of a test (ms): a baseline run, this run's figure, or one re-run. */
@@ -98,24 +105,6 @@ export interface Thresholds {
   improveBy: ThresholdTerm
 }
 
-export interface LineSide {
-  selfMs: number
-  mainMs: number
-  workersMs: number
-}
-
-/** One line of a test's per-line diff: in either side's top lines. */
-export interface LineDiff {
-  /** 'src/a.ts:12', relative to the project root. */
-  line: string
-  /** null: not among the baseline's top lines (below its cut, or not run). */
-  baseline: LineSide | null
-  /** null: not among this run's top lines. */
-  current: LineSide | null
-  /** current self − baseline self, a missing side counted as 0. */
-  deltaMs: number
-}
-
 export interface GateTest {
   key: string
   file: string
@@ -139,6 +128,8 @@ export interface GateTest {
   /** deltaMs / baseline median (0.37 = +37%); null when there is no median or it is 0. */
   deltaRatio: number | null
   thresholds: Thresholds | null
+  /** The load scaling its thresholds were computed with; null when none applied. */
+  load: TestLoad | null
   /** One sentence: why this status. */
   reason: string
   /** The per-line diff, gainers first; null unless both sides have top lines. */
@@ -161,17 +152,12 @@ export interface GateResult {
   /** Set by judgeReruns: how many times which tests were re-run. */
   rerun: { times: number; keys: string[] } | null
   machineWarning: string | null
+  /** The load models of this run and of its re-runs; null when the gate had none (a caller without a probe). */
+  calibration: { run: LoadModel; reruns: LoadModel | null } | null
   exitCode: 0 | typeof GATE_EXIT_CODE
 }
 
 // ---------------------------------------------------------------------------------------------------------
-
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN
-  const s = [...values].sort((a, b) => a - b)
-  const mid = s.length >> 1
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
-}
 
 /**
  * The median figure of several measurements: the middle one's for an odd count; for an even count the mean of
@@ -206,17 +192,18 @@ export function spreadOf(runs: readonly Figure[], topLines?: readonly TopLine[])
   }
 }
 
-export function thresholdsOf(spread: BaselineSpread, tolerance: number, floorMs: number): Thresholds {
-  const m = spread.medianMs
+export function thresholdsOf(spread: BaselineSpread, tolerance: number, floorMs: number, load?: TestLoad | null): Thresholds {
+  const mu = spread.medianMs * (load?.up ?? 1)
+  const md = spread.medianMs * (load?.down ?? 1)
   const up: [ThresholdTerm, number][] = [
-    ['tolerance', m * (1 + tolerance)],
-    ['floor', m + floorMs],
-    ['spread', spread.highMs],
+    ['tolerance', mu * (1 + tolerance)],
+    ['floor', mu + floorMs],
+    ['spread', spread.highMs * (load?.up ?? 1)],
   ]
   const down: [ThresholdTerm, number][] = [
-    ['tolerance', m * (1 - tolerance)],
-    ['floor', m - floorMs],
-    ['spread', spread.lowMs],
+    ['tolerance', md * (1 - tolerance)],
+    ['floor', md - floorMs],
+    ['spread', spread.lowMs * (load?.down ?? 1)],
   ]
   // Ties go to the earlier term: the tolerance is what the user set, so it is what the message names.
   const [regressBy, regressAboveMs] = up.reduce((best, t) => (t[1] > best[1] ? t : best))
@@ -232,10 +219,11 @@ export const formatPercent = (ratio: number) => {
   return `${p.toFixed(Math.abs(p) < 10 && p % 1 !== 0 ? 1 : 0)}%`
 }
 
-function termText(term: ThresholdTerm, spread: BaselineSpread, tolerance: number, floorMs: number, up: boolean): string {
-  if (term === 'tolerance') return `the baseline median ${formatMs(spread.medianMs)} ${up ? '+' : '−'} ${formatTolerance(tolerance)}`
-  if (term === 'floor') return `the baseline median ${formatMs(spread.medianMs)} ${up ? '+' : '−'} the ${formatMs(floorMs)} floor`
-  return up ? `the baseline's highest run, ${formatMs(spread.maxMs)}, with its bound` : `the baseline's lowest run, ${formatMs(spread.minMs)}, with its bound`
+function termText(term: ThresholdTerm, spread: BaselineSpread, tolerance: number, floorMs: number, up: boolean, scale = 1): string {
+  const scaled = scale !== 1 ? ` × ${scale.toFixed(scale.toFixed(2) === '1.00' ? 3 : 2)} for load` : ''
+  if (term === 'tolerance') return `the baseline median ${formatMs(spread.medianMs)}${scaled} ${up ? '+' : '−'} ${formatTolerance(tolerance)}`
+  if (term === 'floor') return `the baseline median ${formatMs(spread.medianMs)}${scaled} ${up ? '+' : '−'} the ${formatMs(floorMs)} floor`
+  return up ? `the baseline's highest run, ${formatMs(spread.maxMs)},${scaled} with its bound` : `the baseline's lowest run, ${formatMs(spread.minMs)},${scaled} with its bound`
 }
 
 /** The decision above, for one test: a measured figure against its baseline's spread. */
@@ -244,48 +232,34 @@ export function decide(
   figure: Figure,
   tolerance: number,
   floorMs: number,
+  load?: TestLoad | null,
 ): { status: 'ok' | 'regressed' | 'improved' | 'inconclusive'; thresholds: Thresholds; reason: string } {
-  const th = thresholdsOf(spread, tolerance, floorMs)
+  const th = thresholdsOf(spread, tolerance, floorMs, load)
   const c = figure.cpuMs
   const b = figure.boundMs
   if (!Number.isFinite(c) || !Number.isFinite(b)) {
     return { status: 'inconclusive', thresholds: th, reason: `this run's CPU figure is not a number (${c} ms ± ${b} ms)` }
   }
-  const upText = termText(th.regressBy, spread, tolerance, floorMs, true)
+  const upText = termText(th.regressBy, spread, tolerance, floorMs, true, load?.up)
   const bound = b > 0 ? ` ± ${formatMs(b)}` : ''
   if (c - b > th.regressAboveMs) {
-    return { status: 'regressed', thresholds: th, reason: `CPU ${formatMs(c)}${bound} is over ${formatMs(th.regressAboveMs)} (${upText})` }
+    const over = `CPU ${formatMs(c)}${bound} is over ${formatMs(th.regressAboveMs)} (${upText})`
+    if (load?.capped) return { status: 'inconclusive', thresholds: th, reason: `too loaded to judge: the machine would excuse ×${load.factor.toFixed(2)}, over the ×${load.up.toFixed(2)} cap; ${over}` }
+    return { status: 'regressed', thresholds: th, reason: over }
   }
   if (c + b > th.regressAboveMs) {
     return { status: 'inconclusive', thresholds: th, reason: `CPU ${formatMs(c)}${bound} straddles ${formatMs(th.regressAboveMs)} (${upText})` }
   }
   if (c + b < th.improveBelowMs) {
-    const downText = termText(th.improveBy, spread, tolerance, floorMs, false)
+    const downText = termText(th.improveBy, spread, tolerance, floorMs, false, load?.down)
     return { status: 'improved', thresholds: th, reason: `CPU ${formatMs(c)}${bound} is under ${formatMs(th.improveBelowMs)} (${downText})` }
   }
   return { status: 'ok', thresholds: th, reason: `CPU ${formatMs(c)}${bound} is within ${formatMs(th.improveBelowMs)}..${formatMs(th.regressAboveMs)}` }
 }
 
-/** The per-line diff of two top-line lists (gainers first), or the hint that gives one. */
-export function diffLines(baseline: readonly TopLine[] | undefined, current: readonly TopLine[] | undefined): { lines: LineDiff[] | null; hint: string | null } {
-  if (!baseline) return { lines: null, hint: PROFILE_BOTH_HINT }
-  if (!current) return { lines: null, hint: PROFILE_THIS_RUN_HINT }
-  const side = (l: TopLine): LineSide => ({ selfMs: l.selfMs, mainMs: l.mainMs, workersMs: l.workersMs })
-  const rows = new Map<string, LineDiff>()
-  for (const l of baseline) rows.set(l.line, { line: l.line, baseline: side(l), current: null, deltaMs: 0 })
-  for (const l of current) {
-    const row = rows.get(l.line)
-    if (row) row.current = side(l)
-    else rows.set(l.line, { line: l.line, baseline: null, current: side(l), deltaMs: 0 })
-  }
-  const lines = [...rows.values()]
-  for (const r of lines) r.deltaMs = (r.current?.selfMs ?? 0) - (r.baseline?.selfMs ?? 0)
-  lines.sort((a, b) => b.deltaMs - a.deltaMs || (b.current?.selfMs ?? 0) - (a.current?.selfMs ?? 0) || (a.line < b.line ? -1 : a.line > b.line ? 1 : 0))
-  return { lines, hint: null }
-}
-
 function figureOf(t: TestFigures): Figure {
   const f: Figure = { cpuMs: t.cpuMs, mainMs: t.mainMs, workersMs: t.workersMs, wallMs: t.wallMs, boundMs: t.boundMs }
+  if (t.helpersMs !== undefined) f.helpersMs = t.helpersMs
   if (t.samples !== undefined) f.samples = t.samples
   return f
 }
@@ -299,10 +273,11 @@ function resolve(options: Partial<GateOptions> | undefined): GateResult['options
 }
 
 /** Judges (or re-judges) a test that has both a baseline and a figure; fills status, deltas, reason. */
-function judge(test: GateTest): void {
+function judge(test: GateTest, load: LoadModel | null | undefined): void {
   const spread = test.baseline!
   const figure = test.current!
-  const d = decide(spread, figure, test.tolerance, test.floorMs)
+  test.load = testLoad(load, spread.runs)
+  const d = decide(spread, figure, test.tolerance, test.floorMs, test.load)
   test.status = d.status
   test.thresholds = d.thresholds
   test.reason = d.reason
@@ -346,6 +321,7 @@ export function compare(baseline: Baseline, current: readonly TestFigures[], opt
       deltaMs: null,
       deltaRatio: null,
       thresholds: null,
+      load: null,
       reason: '',
       lines,
       linesHint: hint,
@@ -357,7 +333,7 @@ export function compare(baseline: Baseline, current: readonly TestFigures[], opt
     } else if (!cur) {
       test.status = 'gone'
       test.reason = `in the baseline (median ${formatMs(test.baseline!.medianMs)}), not measured in this run`
-    } else judge(test)
+    } else judge(test, options?.load)
     return test
   })
   pairRenames(tests)
@@ -366,6 +342,7 @@ export function compare(baseline: Baseline, current: readonly TestFigures[], opt
     tests,
     rerun: null,
     machineWarning: options?.machine ? machineDifference(baseline.machine, options.machine) : null,
+    calibration: options?.load ? { run: options.load, reruns: null } : null,
   })
 }
 
@@ -395,11 +372,13 @@ export function breaching(result: GateResult): string[] {
  * entry per re-run test; other tests in it are ignored). The thresholds are the first judgment's (each test's
  * tolerance and the floor), unless `options` gives others. A breaching test that no re-run measured is judged
  * on this run's figure (its first verdict, unless `options` changed) and says so. Without re-runs the result is returned as it is.
+ * `options.load`: the re-runs' load model (the probe run around them), when this run had one; else this run's.
  */
 export function judgeReruns(first: GateResult, reruns: readonly (readonly TestFigures[])[], options?: Partial<GateOptions>): GateResult {
   if (reruns.length === 0) return first
   const keys = new Set(breaching(first))
   const opts = options ? resolve({ ...first.options, ...options }) : first.options
+  const load = first.calibration ? (options?.load ?? first.calibration.run) : null
   const perRun = reruns.map((run) => {
     const m = new Map<string, TestFigures>()
     for (const t of run) m.set(t.key, t)
@@ -412,13 +391,14 @@ export function judgeReruns(first: GateResult, reruns: readonly (readonly TestFi
     test.reruns = measured.map(figureOf)
     test.rerunsMissing = reruns.length - measured.length
     if (measured.length === 0) {
-      // Nothing new to judge on: this run's figure stands (under the re-runs' options, if they changed).
-      judge(test)
+      // Nothing new to judge on: this run's figure stands (under the re-runs' options, if they changed), and
+      // the load it was measured under.
+      judge(test, first.calibration?.run)
       test.reason = `no re-run measured it, so this run's figure stands: ${test.reason}`
       return test
     }
     test.current = medianFigure(test.reruns)
-    judge(test)
+    judge(test, load)
     test.reason = `median of ${measured.length} re-run${measured.length === 1 ? '' : 's'}: ${test.reason}`
     // The line diff follows the figure it explains: the lines of the median re-run when the re-runs were
     // profiled (the lower middle one for an even count); otherwise this run's stay.
@@ -431,5 +411,6 @@ export function judgeReruns(first: GateResult, reruns: readonly (readonly TestFi
     }
     return test
   })
-  return finish({ options: opts, tests, rerun: { times: reruns.length, keys: [...keys] }, machineWarning: first.machineWarning })
+  const calibration = first.calibration ? { run: first.calibration.run, reruns: options?.load ?? null } : null
+  return finish({ options: opts, tests, rerun: { times: reruns.length, keys: [...keys] }, machineWarning: first.machineWarning, calibration })
 }

@@ -33,7 +33,18 @@ const TOP_LINES = 5
 
 function figuresOf(last: AttemptRecord, key: string, file: string, name: string, topLines?: TopLine[]): TestFigures {
   const m = last.measured
-  return { key, file, name, cpuMs: m.main + m.workers, mainMs: m.main, workersMs: m.workers, wallMs: m.wall, boundMs: m.bound, ...(topLines?.length ? { topLines } : {}) }
+  return {
+    key,
+    file,
+    name,
+    cpuMs: m.main + m.workers,
+    mainMs: m.main,
+    workersMs: m.workers,
+    wallMs: m.wall,
+    boundMs: m.bound,
+    ...(typeof m.helpers === 'number' ? { helpersMs: m.helpers } : {}),
+    ...(topLines?.length ? { topLines } : {}),
+  }
 }
 
 /** The top lines of each test's last attempt in a profiled run's report, by vitest test id. */

@@ -55,8 +55,11 @@ export function rerunArgs(targets: readonly RerunTarget[], ctx: RerunContext, ou
   ]
 }
 
-/** Runs the targets `times` times; one array of figures per re-run (only the targets' own tests). */
-export async function rerun(targets: readonly RerunTarget[], times: number, ctx: RerunContext, wanted: ReadonlySet<string>): Promise<TestFigures[][]> {
+/**
+ * Runs the targets `times` times; one array of figures per re-run (only the targets' own tests). `afterEach`
+ * runs after each re-run, before the next starts (the gate's calibration probe: the load of each re-run).
+ */
+export async function rerun(targets: readonly RerunTarget[], times: number, ctx: RerunContext, wanted: ReadonlySet<string>, afterEach?: () => Promise<void>): Promise<TestFigures[][]> {
   const byProject = new Map<string, RerunTarget[]>()
   for (const t of targets) byProject.set(t.project ?? '', [...(byProject.get(t.project ?? '') ?? []), t])
   fs.mkdirSync(path.join(ctx.outputDir, 'gate'), { recursive: true })
@@ -84,6 +87,7 @@ export async function rerun(targets: readonly RerunTarget[], times: number, ctx:
         }
       }
       runs.push(figures)
+      await afterEach?.()
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })

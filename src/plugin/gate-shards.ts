@@ -9,6 +9,7 @@ import * as path from 'node:path'
 import { buildBaseline, type Machine, type TestFigures } from '../budgets/baseline.js'
 import { compare, finish, type GateResult, type GateOptions } from '../budgets/gate.js'
 import type { Baseline } from '../budgets/baseline.js'
+import { mergeCalibrations, type Calibration } from '../budgets/calibration.js'
 
 export const SHARD_SCHEMA = 'vitest-profiler/gate-shard'
 
@@ -22,6 +23,8 @@ export interface ShardFile {
   figures: TestFigures[]
   /** Its verdicts against the baseline, re-runs applied ('gone' left to the merge); null when updating. */
   result: GateResult | null
+  /** Updating: the calibration probe's figures around this shard's run (absent in older shard files). */
+  calibration?: Calibration | null
 }
 
 export function shardFileName(index: number, count: number): string {
@@ -72,10 +75,14 @@ export function mergeShards(baseline: Baseline, shards: readonly ShardFile[], op
   const reruns = shards.map((s) => s.result?.rerun).filter((r): r is NonNullable<GateResult['rerun']> => r !== null && r !== undefined)
   const rerun = reruns.length ? { times: Math.max(...reruns.map((r) => r.times)), keys: reruns.flatMap((r) => r.keys) } : null
   const { counts: _c, exitCode: _e, ...rest } = merged
-  return finish({ ...rest, tests, rerun })
+  // Each shard judged its tests under its own load: the merged output tells the most loaded shard's.
+  const loads = shards.map((s) => s.result?.calibration).filter((c): c is NonNullable<GateResult['calibration']> => !!c)
+  const slowest = (c: NonNullable<GateResult['calibration']>) => Math.max(c.run.arithmetic ?? 0, c.run.memory ?? 0)
+  const calibration = loads.length ? loads.reduce((a, b) => (slowest(b) > slowest(a) ? b : a)) : null
+  return finish({ ...rest, tests, rerun, calibration })
 }
 
-/** A baseline from the shards' figures (`--merge-reports <dir> --update-baseline`). */
+/** A baseline from the shards' figures (`--merge-reports <dir> --update-baseline`), their probes pooled. */
 export function baselineFromShards(shards: readonly ShardFile[], created: Date): Baseline {
-  return buildBaseline([shards.flatMap((s) => s.figures)], shards[0]!.machine, created)
+  return buildBaseline([shards.flatMap((s) => s.figures)], shards[0]!.machine, created, mergeCalibrations(shards.map((s) => s.calibration)))
 }

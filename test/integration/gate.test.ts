@@ -4,7 +4,9 @@
  * it: unchanged, one test's work raised by 50% (caught, re-run, exit 3), lowered (improvement, exit 0), a test
  * new and one gone, a corrupt and a foreign baseline, GitHub's annotation and step summary, and two shards
  * merged into one verdict. The work is a burn of the test thread's own CPU, 200 ms against a 10% tolerance and
- * a 20 ms floor: the raise is 5x the tolerance, so that the host's noise cannot decide.
+ * a 20 ms floor: the raise is 5x the tolerance, so that the host's noise cannot decide. The calibration probe
+ * runs in every one of them: that it is recorded and said is checked, never what it measured (the machine's
+ * load is nobody's to assert here).
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
@@ -33,7 +35,7 @@ describe.sequential('the regression gate', () => {
     fs.rmSync(baselineFile(), { force: true })
     const r = await runFixture('gate', { via: 'bin', args: ['run', '--update-baseline', '--runs', '2'], timeoutMs: 170_000 })
     expect(r.code, r.output).toBe(0)
-    expect(r.output).toMatch(/gate: baseline written: 4 tests, 2 runs each, to vitest-profiler\.baseline\.json/)
+    expect(r.output).toMatch(/gate: baseline written: 4 tests, 2 runs each, to vitest-profiler\.baseline\.json \(commit it\); calibration: \d+ probe repetitions/)
     baselineText = fs.readFileSync(path.join(r.root, 'vitest-profiler.baseline.json'), 'utf8')
     if (r.root !== source) fs.writeFileSync(baselineFile(), baselineText)
   }, 200_000)
@@ -49,13 +51,44 @@ describe.sequential('the regression gate', () => {
     // The pool's worker is in the figures (the second run too: the run stays active across --runs).
     for (const run of b.tests['more.test.ts › more › in a pool'].runs) expect(run.workersMs).toBeGreaterThan(50)
     // One run per line: a baseline diff in review shows which figures changed.
-    expect(baselineText).toMatch(/\n {8}\{ "cpuMs": [\d.]+, "mainMs": [\d.]+, "workersMs": [\d.]+, "wallMs": [\d.]+, "boundMs": [\d.]+ \},?\n/)
+    expect(baselineText).toMatch(/\n {8}\{ "cpuMs": [\d.]+, "mainMs": [\d.]+, "workersMs": [\d.]+, "wallMs": [\d.]+, "boundMs": [\d.]+, "helpersMs": [\d.]+ \},?\n/)
   })
 
-  test('unchanged: quiet, exit 0', async () => {
+  test('the calibration: the probe around both runs, recorded with the baseline; each run with its helpers figure', () => {
+    const b = JSON.parse(baselineText)
+    expect(Object.keys(b)).toEqual(['schema', 'version', 'created', 'machine', 'calibration', 'tests'])
+    expect(b.calibration).toMatchObject({ probe: 1, clock: 'thread' })
+    // Before the first run and after each (the second run's start is the first's end): 3 probes of 4.
+    for (const part of ['arithmeticMs', 'memoryMs', 'helpersMs']) {
+      expect(b.calibration[part].length, part).toBeGreaterThanOrEqual(8)
+      for (const ms of b.calibration[part]) expect(ms, part).toBeGreaterThanOrEqual(0)
+    }
+    // A forks pool's test runs in its process's main thread: its process's other CPU is known (V8's helpers).
+    for (const t of Object.values(b.tests) as { runs: { helpersMs?: number }[] }[]) for (const run of t.runs) expect(run.helpersMs).toBeGreaterThanOrEqual(0)
+  })
+
+  test('unchanged: quiet, exit 0; the output says what the calibration probe measured', async () => {
     const r = await gate()
     expect(r.code, r.output).toBe(0)
     expect(summaryLine(r)).toBe('gate: 0 regressed, 0 improved, 0 new, 0 gone, 4 ok (tolerance 10%, floor 20 ms)')
+    // Whatever the load was: one sentence, with both parts' ratios.
+    expect(r.output.match(/^load: /gm)).toHaveLength(1)
+    expect(r.output).toMatch(/^load: machine (as fast as|[\d.]+x (slower|faster)( in [a-z ]+)?) than at the baseline \(calibration probe: arithmetic [\d.]+x, memory [\d.]+x\)/m)
+  })
+
+  test('a baseline without a calibration (an older one): compared as it is, and said once, with the ratchet', async () => {
+    const b = JSON.parse(baselineText)
+    delete b.calibration
+    try {
+      fs.writeFileSync(baselineFile(), JSON.stringify(b, null, 2))
+      const r = await gate()
+      expect(r.code, r.output).toBe(0)
+      expect(summaryLine(r)).toBe('gate: 0 regressed, 0 improved, 0 new, 0 gone, 4 ok (tolerance 10%, floor 20 ms)')
+      expect(r.output.match(/^load: /gm)).toHaveLength(1)
+      expect(r.output).toMatch(/^load: the baseline has no calibration \(made by an older vitest-profiler\)[\s\S]*npx vitest-profile run --update-baseline$/m)
+    } finally {
+      fs.writeFileSync(baselineFile(), baselineText)
+    }
   })
 
   test('one test 50% slower: re-run alone, judged on the median, exit 3', async () => {

@@ -7,11 +7,11 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { describe, expect, test } from 'vitest'
+import { goldenIn } from '../helpers/golden.js'
 import {
   buildBaseline,
   machineDifference,
   machineOf,
-  parseBaseline,
   serializeBaseline,
   testKey,
   testName,
@@ -19,19 +19,12 @@ import {
   type Machine,
   type TestFigures,
 } from '../../src/budgets/baseline.js'
+import type { Calibration } from '../../src/budgets/calibration.js'
+import { parseBaseline } from '../../src/budgets/baseline-parse.js'
 import { jsonSyntaxError } from '../../src/budgets/baseline-json.js'
 import { readBaselineFile, writeBaselineFile } from '../../src/budgets/baseline-io.js'
 
-const goldenDir = path.join(import.meta.dirname, '../recorded/gate')
-
-function golden(name: string, text: string): void {
-  const file = path.join(goldenDir, name)
-  if (process.env.UPDATE_GOLDEN) {
-    fs.mkdirSync(goldenDir, { recursive: true })
-    fs.writeFileSync(file, text)
-  }
-  expect(text).toBe(fs.readFileSync(file, 'utf8'))
-}
+const golden = goldenIn(path.join(import.meta.dirname, '../recorded/gate'))
 
 const machine: Machine = { platform: 'linux', arch: 'x64', cpus: 2, cpuModel: 'AMD EPYC 7763 64-Core Processor', node: 'v20.20.2', vitest: '4.1.12' }
 const CREATED = '2025-01-31T12:00:00.000Z'
@@ -129,6 +122,43 @@ describe('serializeBaseline', () => {
     const text = serializeBaseline(buildBaseline([], machine, CREATED))
     expect(text).toContain('  "tests": {}\n}\n')
     expect('baseline' in parseBaseline(text, 'b.json')).toBe(true)
+  })
+})
+
+describe('the calibration and the helpers figures (optional: an older baseline has neither)', () => {
+  const calibration: Calibration = { probe: 1, clock: 'thread', arithmeticMs: [5.413, 5.38, 5.5], memoryMs: [12.04, 11.8, 13.333], helpersMs: [6.1, 5.9, 0] }
+  const withHelpers = threeRuns().map((run, i) => run.map((t) => (t.key === A ? { ...t, helpersMs: [61.304, 58, 0][i] } : t)))
+  const b = buildBaseline(withHelpers, machine, CREATED, calibration)
+
+  test('written after the machine, one field per line, figures rounded to 0.01 ms; helpersMs per run (golden)', () => {
+    const text = serializeBaseline(b)
+    golden('baseline-calibrated.json', text)
+    // Without them the text is what it always was (golden baseline.json): older readers see nothing new.
+    expect(serializeBaseline(buildBaseline(threeRuns(), machine, CREATED, null))).not.toMatch(/calibration|helpersMs/)
+  })
+
+  test('round trip', () => {
+    const text = serializeBaseline(b)
+    const back = parseBaseline(text, 'b.json')
+    if (!('baseline' in back)) throw new Error(back.error)
+    expect(back.baseline.calibration).toEqual({ probe: 1, clock: 'thread', arithmeticMs: [5.41, 5.38, 5.5], memoryMs: [12.04, 11.8, 13.33], helpersMs: [6.1, 5.9, 0] })
+    expect(back.baseline).toEqual(b)
+    expect(back.baseline.tests[A]!.runs.map((r) => r.helpersMs)).toEqual([61.3, 58, 0])
+    expect(serializeBaseline(back.baseline)).toBe(text)
+  })
+
+  test('a calibration that cannot be read does not stop the baseline: it is marked, and not written back', () => {
+    const text = serializeBaseline(b).replace('"clock": "thread"', '"clock": "wall"')
+    const back = parseBaseline(text, 'b.json')
+    if (!('baseline' in back)) throw new Error(back.error)
+    expect(back.baseline.calibration).toEqual({ invalid: `its calibration's clock is "wall", not "thread" or "process"` })
+    expect(serializeBaseline(back.baseline)).not.toContain('calibration')
+  })
+
+  test('a helpersMs that is not a figure is the baseline\u2019s error, like any run figure', () => {
+    const text = serializeBaseline(b).replace('"helpersMs": 61.3', '"helpersMs": "61"')
+    const r = parseBaseline(text, 'b.json')
+    expect('error' in r && r.error).toMatch(/runs\[0\]\.helpersMs: expected a number of milliseconds ≥ 0, got "61"/)
   })
 })
 

@@ -3,22 +3,14 @@
  * reviewed golden files in test/recorded/gate/ (after an intended change: UPDATE_GOLDEN=1 npx vitest run
  * test/unit/gate-report.test.ts, then review the diff); GitHub's escaping on its own.
  */
-import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { describe, expect, test } from 'vitest'
+import { goldenIn } from '../helpers/golden.js'
 import { buildBaseline, type Machine, type TestFigures, type TopLine } from '../../src/budgets/baseline.js'
 import { compare, judgeReruns, type GateResult } from '../../src/budgets/gate.js'
 import { escapeData, escapeProperty, formatGateMarkdown, formatGateText, formatMsList, GATE_RENDERERS, gateSummaryLine, githubAnnotations, hottestLine } from '../../src/budgets/gate-report.js'
 
-const goldenDir = path.join(import.meta.dirname, '../recorded/gate')
-function golden(name: string, text: string): void {
-  const file = path.join(goldenDir, name)
-  if (process.env.UPDATE_GOLDEN) {
-    fs.mkdirSync(goldenDir, { recursive: true })
-    fs.writeFileSync(file, text)
-  }
-  expect(text).toBe(fs.readFileSync(file, 'utf8'))
-}
+const golden = goldenIn(path.join(import.meta.dirname, '../recorded/gate'))
 
 const machine: Machine = { platform: 'linux', arch: 'x64', cpus: 4, cpuModel: 'AMD EPYC 7763', node: 'v20.20.2', vitest: '4.1.12' }
 
