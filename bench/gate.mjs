@@ -96,7 +96,7 @@ const probeShare = cal?.helpersMs?.length ? median(cal.helpersMs) / median(cal.m
 const loadUp = (load, s) => loadUpOf(load, s, probeShare)
 console.log(
   cal
-    ? `  calibration: probe ${cal.probe}, ${cal.clock} clock, ${cal.memoryMs.length} repetitions: arithmetic fastest ${fmtMs(Math.min(...cal.arithmeticMs.filter((x) => x >= median(cal.arithmeticMs) / 2)))}, memory median ${fmtMs(median(cal.memoryMs))}, helpers median ${fmtMs(median(cal.helpersMs))} (background share ${probeShare === null ? 'n/a' : probeShare.toFixed(2)})`
+    ? `  calibration: probe ${cal.probe}, ${cal.clock} clock, ${cal.memoryMs.length} repetitions: arithmetic median ${fmtMs(median(cal.arithmeticMs))}, memory median ${fmtMs(median(cal.memoryMs))}, helpers median ${fmtMs(median(cal.helpersMs))} (background share ${probeShare === null ? 'n/a' : probeShare.toFixed(2)})`
     : '  calibration: none in the baseline (the gate will compare figures as they are)',
 )
 const spreads = Object.fromEntries(Object.entries(baseline.tests).map(([key, t]) => [key, spreadOf(t.runs)]))

@@ -21,7 +21,7 @@
  *
  * ## The model, per test
  *
- *     a   = fastest arithmetic now / at the baseline               m = median memory now / at the baseline
+ *     a   = median arithmetic now / at the baseline          m = median memory now / at the baseline
  *     s_p = the probe's background share at the baseline: median helpers / median memory
  *     s_t = the test's own: median of its baseline runs' (helpersMs − boundMs) / median cpuMs
  *     factor_t = a + (m − a) · min(4, s_t / s_p)
@@ -37,11 +37,9 @@
  * older vitest-profiler) has no s_t: such a test is scaled by max(a, m) for regressions and min(a, m) for
  * improvements, the bound the probe gives.
  *
- * The arithmetic part's repetitions only ever get slower from interference (an interrupt, caches refilled after
- * a switch, a fresh process's code not optimized yet because the compiler's thread is late), which a loop-bound
- * test hardly feels (±2% under load on the bench), so its fastest repetition is the core's speed (readings
- * under half the median, a clock read that went wrong, left out); the memory part's median is what a loaded
- * machine does to such work. A test's helpersMs carries
+ * Medians, not minima: a single reading that went wrong (a clock read around a preemption) must not become the
+ * reference (the fastest of a baseline's 16 arithmetic repetitions once read 3.2 ms of 5.4, and every gate run
+ * then looked 1.7x slower). A test's helpersMs carries
  * its thread clock's error (the run's bound, 8 ms on Node 20's schedstat): only what is beyond it counts. A
  * component within its noise of 1 counts as 1 (the probe's own spread on one machine: ±2% for arithmetic, up
  * to ±5% for memory at the median of its repetitions): noise must not loosen the gate.
@@ -193,16 +191,12 @@ export function loadModel(baseline: CalibrationField | undefined, now: Calibrati
   if (baseline.probe !== now.probe || baseline.clock !== now.clock) {
     return unmeasured('incomparable', `probe ${baseline.probe} on the ${baseline.clock} clock in the baseline, probe ${now.probe} on the ${now.clock} clock here`)
   }
-  const fastest = (xs: number[]) => {
-    const m = median(xs)
-    return Math.min(...xs.filter((x) => x >= m / 2))
-  }
-  const ratio = (f: (xs: number[]) => number, a: number[], b: number[]) => {
-    const r = f(a) / f(b)
+  const ratio = (a: number[], b: number[]) => {
+    const r = median(a) / median(b)
     return Number.isFinite(r) && r > 0 ? r : null
   }
-  const arithmetic = ratio(fastest, now.arithmeticMs, baseline.arithmeticMs)
-  const memory = ratio(median, now.memoryMs, baseline.memoryMs)
+  const arithmetic = ratio(now.arithmeticMs, baseline.arithmeticMs)
+  const memory = ratio(now.memoryMs, baseline.memoryMs)
   if (arithmetic === null || memory === null) return unmeasured('unavailable', 'the probe measured nothing')
   const share = baseline.helpersMs.length > 0 ? median(baseline.helpersMs) / median(baseline.memoryMs) : Number.NaN
   const steady = band(arithmetic, ARITHMETIC_NOISE) === 1 && band(memory, MEMORY_NOISE) === 1
