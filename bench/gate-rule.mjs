@@ -52,16 +52,20 @@ export function parseLoad(output, prefix) {
 }
 
 /**
- * budgets/calibration.ts testLoad's `up`, from the printed ratios and the baseline's calibration (`probeShare`:
- * its helpers / memory medians); null: unscaled.
+ * budgets/calibration.ts testLoad's `regress`, from the printed ratios and the baseline's calibration
+ * (`probeShare`: its helpers / memory medians, null under 0.05 as the gate has it); null: unscaled.
  */
 export function loadUp(load, s, probeShare) {
   if (!load || load.status !== 'scaled' || load.memory === null) return null
   const band = (r, noise) => (Math.abs(r - 1) <= noise ? 1 : r)
   const a = band(load.arithmetic, 0.03)
   const m = band(load.memory, 0.05)
-  const f = s.share !== null && probeShare !== null ? Math.max(Math.min(a, m), a + (m - a) * Math.min(4, s.share / probeShare)) : Math.max(a, m)
-  return Math.min(2, Math.max(1, f))
+  const known = s.share !== null && probeShare !== null && probeShare >= 0.05
+  const weight = known ? Math.min(4, s.share / probeShare) : 1
+  const f = known ? Math.max(Math.min(a, m), a + (m - a) * weight) : Math.max(a, m)
+  // Under 1 only by the arithmetic part, on the test's arithmetic-like share.
+  const memoryLike = known ? Math.min(1, weight) : 1
+  return Math.min(2, f >= 1 ? f : Math.max(f, (1 - memoryLike) * Math.min(1, a) + memoryLike))
 }
 
 /** A baseline test's runs → the figures budgets/gate.ts derives from them, at the gate's defaults (unscaled). */

@@ -145,14 +145,16 @@ export function loadSentence(m: LoadModel, applied: readonly (TestLoad | null)[]
   const only = (parts: string[]) => (parts.length === 1 ? ` in ${parts[0]}` : '')
   const speed = slower.length ? `${formatFactor(Math.max(a, mem))} slower${only(slower)}` : `${formatFactor(1 / Math.min(a, mem))} faster${only(faster)}`
   // Factors as they are printed: one that rounds to 1.00 scaled nothing worth saying.
-  const ups = applied.filter((t): t is TestLoad => !!t).map((t) => Number(t.up.toFixed(2)))
-  const lo = Math.min(...ups)
-  const hi = Math.max(...ups)
+  const factors = applied.filter((t): t is TestLoad => !!t).map((t) => Number(t.regress.toFixed(2)))
+  const up = factors.filter((f) => f > 1)
+  const down = factors.filter((f) => f < 1)
+  const range = (fs: number[]) => (Math.min(...fs) === Math.max(...fs) ? `by ${formatFactor(fs[0]!)}` : `${formatFactor(Math.min(...fs))} to ${formatFactor(Math.max(...fs))}`)
   const capped = applied.filter((t) => t?.capped).length
   const parts: string[] = []
-  if (hi > 1) parts.push(`baseline figures scaled for regressions ${lo === hi ? `by ${formatFactor(hi)}` : `per test, ${formatFactor(lo)} to ${formatFactor(hi)} by its share of work on V8's background threads`}`)
-  else if (slower.length) parts.push('figures compared as they are: no test leans on what slowed down')
-  if (faster.length) parts.push('improvements must beat the baseline scaled down, regressions are judged against it as it is')
+  if (up.length) parts.push(`baseline figures scaled up for regressions ${range(up)}${up.length > 1 && Math.min(...up) !== Math.max(...up) ? " per test, by its share of work on V8's background threads" : ''}`)
+  else if (slower.length && !down.length) parts.push('figures compared as they are: no test leans on what slowed down')
+  if (down.length) parts.push(`baseline figures scaled down for regressions ${range(down)}, on the share of each test that runs like the arithmetic part`)
+  if (faster.length) parts.push('improvements must beat the baseline scaled down')
   if (capped > 0) parts.push(`${capped} test${capped === 1 ? '' : 's'} would need more than ${formatFactor(CALIBRATION_CAP)}: too loaded to judge, inconclusive rather than regressed`)
   return `${prefix}: machine ${speed} than at the baseline (${probe()})${parts.length ? `: ${parts.join('; ')}` : ''}`
 }
@@ -299,7 +301,7 @@ export function formatGateMarkdown(result: GateResult): string {
       let now = t.current ? bounded(t.current) : '—'
       if (t.reruns.length > 0) now += ` (median of re-runs ${formatMsList(t.reruns.map((f) => f.cpuMs))})`
       const rename = t.renamedFrom ? ` (renamed from ${code(t.renamedFrom)}?)` : t.renamedTo ? ` (renamed to ${code(t.renamedTo)}?)` : ''
-      const scaled = t.load && t.load.up.toFixed(2) !== '1.00' ? ` (baseline ×${t.load.up.toFixed(2)} for load)` : ''
+      const scaled = t.load && t.load.regress.toFixed(2) !== '1.00' ? ` (baseline ×${t.load.regress.toFixed(2)} for load)` : ''
       const tol = t.baseline && t.current ? `${formatTolerance(t.tolerance)}${scaled}` : ''
       out.push(`| ${EMOJI[t.status]} ${t.status} | ${cell(code(t.key) + rename)} | ${cell(base)} | ${cell(now)} | ${cell(change(t))} | ${tol} |`)
     }

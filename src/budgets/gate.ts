@@ -39,7 +39,7 @@
  * gate, and one lucky one cannot pass a real regression.
  *
  * ## Load: with a load model (`GateOptions.load`; calibration.ts), m and high in R are scaled by the test's
- * max(1, f), m and low in I by min(1, f); over the cap, a regression is inconclusive (too loaded to judge).
+ * `regress` factor, m and low in I by its `improve` one; over the cap, a regression is inconclusive.
  */
 import { machineDifference, type Baseline, type BaselineRun, type Machine, type TestFigures, type TopLine } from './baseline.js'
 import { formatMs } from './parse.js'
@@ -193,17 +193,17 @@ export function spreadOf(runs: readonly Figure[], topLines?: readonly TopLine[])
 }
 
 export function thresholdsOf(spread: BaselineSpread, tolerance: number, floorMs: number, load?: TestLoad | null): Thresholds {
-  const mu = spread.medianMs * (load?.up ?? 1)
-  const md = spread.medianMs * (load?.down ?? 1)
+  const mu = spread.medianMs * (load?.regress ?? 1)
+  const md = spread.medianMs * (load?.improve ?? 1)
   const up: [ThresholdTerm, number][] = [
     ['tolerance', mu * (1 + tolerance)],
     ['floor', mu + floorMs],
-    ['spread', spread.highMs * (load?.up ?? 1)],
+    ['spread', spread.highMs * (load?.regress ?? 1)],
   ]
   const down: [ThresholdTerm, number][] = [
     ['tolerance', md * (1 - tolerance)],
     ['floor', md - floorMs],
-    ['spread', spread.lowMs * (load?.down ?? 1)],
+    ['spread', spread.lowMs * (load?.improve ?? 1)],
   ]
   // Ties go to the earlier term: the tolerance is what the user set, so it is what the message names.
   const [regressBy, regressAboveMs] = up.reduce((best, t) => (t[1] > best[1] ? t : best))
@@ -240,18 +240,18 @@ export function decide(
   if (!Number.isFinite(c) || !Number.isFinite(b)) {
     return { status: 'inconclusive', thresholds: th, reason: `this run's CPU figure is not a number (${c} ms ± ${b} ms)` }
   }
-  const upText = termText(th.regressBy, spread, tolerance, floorMs, true, load?.up)
+  const upText = termText(th.regressBy, spread, tolerance, floorMs, true, load?.regress)
   const bound = b > 0 ? ` ± ${formatMs(b)}` : ''
   if (c - b > th.regressAboveMs) {
     const over = `CPU ${formatMs(c)}${bound} is over ${formatMs(th.regressAboveMs)} (${upText})`
-    if (load?.capped) return { status: 'inconclusive', thresholds: th, reason: `too loaded to judge: the machine would excuse ×${load.factor.toFixed(2)}, over the ×${load.up.toFixed(2)} cap; ${over}` }
+    if (load?.capped) return { status: 'inconclusive', thresholds: th, reason: `too loaded to judge: the machine would excuse ×${load.factor.toFixed(2)}, over the ×${load.regress.toFixed(2)} cap; ${over}` }
     return { status: 'regressed', thresholds: th, reason: over }
   }
   if (c + b > th.regressAboveMs) {
     return { status: 'inconclusive', thresholds: th, reason: `CPU ${formatMs(c)}${bound} straddles ${formatMs(th.regressAboveMs)} (${upText})` }
   }
   if (c + b < th.improveBelowMs) {
-    const downText = termText(th.improveBy, spread, tolerance, floorMs, false, load?.down)
+    const downText = termText(th.improveBy, spread, tolerance, floorMs, false, load?.improve)
     return { status: 'improved', thresholds: th, reason: `CPU ${formatMs(c)}${bound} is under ${formatMs(th.improveBelowMs)} (${downText})` }
   }
   return { status: 'ok', thresholds: th, reason: `CPU ${formatMs(c)}${bound} is within ${formatMs(th.improveBelowMs)}..${formatMs(th.regressAboveMs)}` }

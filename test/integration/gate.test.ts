@@ -3,8 +3,8 @@
  * --update-baseline --runs 2`, then plain `vitest run` (the plugin in the config, profiling off) compared with
  * it: unchanged, one test's work raised by 50% (caught, re-run, exit 3), lowered (improvement, exit 0), a test
  * new and one gone, a corrupt and a foreign baseline, GitHub's annotation and step summary, and two shards
- * merged into one verdict. The work is a burn of the test thread's own CPU, 200 ms against a 10% tolerance and
- * a 20 ms floor: the raise is 5x the tolerance, so that the host's noise cannot decide. The calibration probe
+ * merged into one verdict. The work is a fixed loop, about 250 ms on the test host against a 10% tolerance and a
+ * 20 ms floor: the raise is 5x the tolerance, so that the host's noise cannot decide. The calibration probe
  * runs in every one of them: that it is recorded and said is checked, never what it measured (the machine's
  * load is nobody's to assert here).
  */
