@@ -94,9 +94,9 @@ describe.sequential('the regression gate', () => {
   test('one test 50% slower: re-run alone, judged on the median, exit 3', async () => {
     const r = await gate({ GATE_SCALE: '1.5' })
     expect(r.code, r.output).toBe(3)
-    expect(r.output).toMatch(/✗ regressed +work\.test\.ts › work › heavy +\+\d+ ms \(\+\d+%\): \d+ ms → \d+ ms/)
-    expect(r.output).toMatch(/this run \d+ ms, then re-ran 2 times: \d+, \d+ ms; median \d+ ms/)
-    expect(r.output).toMatch(/where: test thread \d+ ms → \d+ ms, workers 0 ms → 0 ms/)
+    expect(r.output).toMatch(/✗ regressed +work\.test\.ts › work › heavy +\+[\d.]+ m?s \(\+\d+%\): [\d.]+ m?s → [\d.]+ m?s/)
+    expect(r.output).toMatch(/this run [\d.]+ m?s, then re-ran 2 times: [\d.]+, [\d.]+ m?s; median [\d.]+ m?s/)
+    expect(r.output).toMatch(/where: test thread [\d.]+ m?s → [\d.]+ m?s, workers 0 ms → 0 ms/)
     expect(summaryLine(r)).toBe('gate: 1 regressed, 0 improved, 0 new, 0 gone, 3 ok (tolerance 10%, floor 20 ms)')
     // vitest itself saw every test pass: the exit code is the gate's alone.
     expect(r.output).toMatch(/Tests {2}4 passed/)
@@ -106,7 +106,7 @@ describe.sequential('the regression gate', () => {
     const r = await runFixture('gate', { via: 'bin', args: ['run'], env: { GATE_SCALE: '1.5' }, timeoutMs: 170_000 })
     expect(r.code, r.output).toBe(3)
     expect(r.output).toMatch(/line +baseline +now +change +main \/ workers: baseline → now/)
-    expect(r.output).toMatch(/^ +burn\.mjs:\d+ +[\d.]+ ms +[\d.]+ ms +\+[\d.]+ ms +[\d.]+ ms \/ 0 ms → [\d.]+ ms \/ 0 ms$/m)
+    expect(r.output).toMatch(/^ +burn\.mjs:\d+ +[\d.]+ m?s +[\d.]+ m?s +\+[\d.]+ m?s +[\d.]+ m?s \/ 0 ms → [\d.]+ m?s \/ 0 ms$/m)
   })
 
   test('one test faster: an improvement, reported with the ratchet command, exit 0', async () => {
