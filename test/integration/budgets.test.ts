@@ -66,12 +66,12 @@ describe.each(['off', 'on'] as const)('budgets with profiling %s', (mode) => {
 
     // In the test's own thread; the plugin default (wall 60s) applies to every test without a budget of its own.
     passed('own-thread.test.ts > within budget')
-    failed('own-thread.test.ts > over cpu budget in its own thread', /cpu budget exceeded: CPU \d+ ms( ± [\d.]+ ms)? > budget 100 ms[\s\S]*all in the test's own thread/)
-    failed('own-thread.test.ts > over wall budget', /wall budget exceeded: wall time \d+ ms > budget 50\.0 ms/)
+    failed('own-thread.test.ts > over cpu budget in its own thread', /cpu budget exceeded: CPU [\d.]+ m?s( ± [\d.]+ ms)? > budget 100 ms[\s\S]*all in the test's own thread/)
+    failed('own-thread.test.ts > over wall budget', /wall budget exceeded: wall time [\d.]+ m?s > budget 50\.0 ms/)
     passed('own-thread.test.ts > no budget of its own: the plugin default only')
     expect(get('own-thread.test.ts > no budget of its own: the plugin default only').meta?.profilerBudget?.attempts[0]?.checks.map((c) => c.key)).toEqual(['wall'])
     // A vitest tag's meta.budget.
-    failed('own-thread.test.ts > tag budget', /cpu\.main budget exceeded: CPU of the test thread \d+ ms( ± [\d.]+ ms)? > budget 80\.0 ms/)
+    failed('own-thread.test.ts > tag budget', /cpu\.main budget exceeded: CPU of the test thread [\d.]+ m?s( ± [\d.]+ ms)? > budget 80\.0 ms/)
 
     // Workers and processes the test started: tinypool and piscina threads, a fork()ed Node, a shell loop.
     failed('pools.test.ts > tinypool workers over budget', /cpu\.workers budget exceeded[\s\S]*2 worker threads/)
@@ -93,7 +93,7 @@ describe.each(['off', 'on'] as const)('budgets with profiling %s', (mode) => {
     expect(forked.processes).toBeGreaterThan(450)
 
     // Deep merge along the describe chain: the describe's cpu.workers survives the test's own cpu.main.
-    failed('inherit.test.ts > suite with a workers budget > adds a main budget of its own', /cpu\.workers budget exceeded: CPU of its workers and processes \d+ ms( ± [\d.]+ ms)? > budget 250 ms/)
+    failed('inherit.test.ts > suite with a workers budget > adds a main budget of its own', /cpu\.workers budget exceeded: CPU of its workers and processes [\d.]+ m?s( ± [\d.]+ ms)? > budget 250 ms/)
     passed('inherit.test.ts > suite with a workers budget > nested > inherits without declaring')
     const inherited = get('inherit.test.ts > suite with a workers budget > nested > inherits without declaring').meta!.profilerBudget!.attempts[0]!
     expect(inherited.checks.map((c) => c.key).sort()).toEqual(['cpu.workers', 'wall'])
@@ -124,14 +124,14 @@ describe.each(['off', 'on'] as const)('budgets with profiling %s', (mode) => {
 
     // The block assertion: the calling thread plus its workers, only while the block runs.
     passed('block.test.ts > a block within its budget')
-    failed('block.test.ts > a block over its budget in its own thread', /the block: cpu budget exceeded: CPU \d+ ms( ± [\d.]+ ms)? > budget 100 ms/)
+    failed('block.test.ts > a block over its budget in its own thread', /the block: cpu budget exceeded: CPU [\d.]+ m?s( ± [\d.]+ ms)? > budget 100 ms/)
     const own = get('block.test.ts > a block over its budget in its own thread').failureMessages.join('')
     expect(Number(/CPU (\d+) ms/.exec(own)?.[1])).toBeLessThan(550) // the 300 ms burned before the block is not in it
     failed('block.test.ts > a block over its budget in a pool worker', /the block: cpu\.workers budget exceeded[\s\S]*1 worker thread/)
     failed('block.test.ts > a block with a bad budget', /toStayWithinBudget\(\) key 'cpu' must be a positive duration/)
 
     // junit carries the same failure text (what CI systems and IDEs show).
-    expect(junit).toMatch(/over cpu budget in its own thread[\s\S]*?<failure message="cpu budget exceeded: CPU \d+ ms( ± [\d.]+ ms)? &gt; budget 100 ms/)
+    expect(junit).toMatch(/over cpu budget in its own thread[\s\S]*?<failure message="cpu budget exceeded: CPU [\d.]+ m?s( ± [\d.]+ ms)? &gt; budget 100 ms/)
     // The closing line counts tests by their last attempt; invalid budgets count as failed.
     expect(r.output).toMatch(/budgets: 12 passed, 17 failed, 0 inconclusive/)
   }, 200_000)
