@@ -4,7 +4,7 @@
  */
 import type { Attribution, BucketResult } from '../attribution/pipeline.js'
 import type { Figure } from '../attribution/stats.js'
-import type { LineStat } from '../attribution/tally.js'
+import type { FunctionStat, LineStat } from '../attribution/tally.js'
 import { attemptOf, fullTestName, testPath } from '../attribution/windows.js'
 import { attributable, nativeByBucket, nativeLabel, type NativeShare } from '../attribution/native.js'
 import { threadCounts, threadScript, type NativeProcess } from '../attribution/threads.js'
@@ -292,7 +292,10 @@ function bucket(a: Attribution, b: BucketResult, max: number, nativeShares: Nati
         ? 'outside tests (setup, collection, hooks)'
         : 'outside any test file (start-up, teardown)'
       : `thread ${ref.kind === 'unattributed' ? ref.thread : ''} (no test thread known)`
-  const lines = b.lines.slice(0, max).map((l) => line(a, l, b, scale))
+  // A grouped line's functions (its group's, by self), gathered once per bucket.
+  const groupFns = new Map<string, FunctionStat[]>()
+  for (const f of b.functions) if (f.url === '' && f.group !== null && f.selfUs > 0) groupFns.set(f.group, [...(groupFns.get(f.group) ?? []), f])
+  const lines = b.lines.slice(0, max).map((l) => line(a, l, groupFns, scale))
   return {
     kind: ref.kind,
     id: ref.kind === 'test' ? ref.window.key : b.key,
@@ -359,7 +362,7 @@ function bucket(a: Attribution, b: BucketResult, max: number, nativeShares: Nati
 /** Functions named beside a grouped line (a package, Node's internals, native code): its heaviest by self. */
 const GROUP_FUNCTIONS = 3
 
-function line(a: Attribution, l: LineStat, b: BucketResult, scale: number): JsonLine {
+function line(a: Attribution, l: LineStat, groupFns: ReadonlyMap<string, FunctionStat[]>, scale: number): JsonLine {
   // A 'none' line is the function's declaration, not a line that ran: no source text to mislead.
   const source = l.url && l.line !== null && l.level !== 'none' ? a.maps.sourceLine(l.url, l.line) : null
   const grouped = l.url === '' && l.group !== null
@@ -367,8 +370,7 @@ function line(a: Attribution, l: LineStat, b: BucketResult, scale: number): Json
   // A grouped row is the package's; which of its functions spent it, each with its own share, goes beside it
   // (issue #10.1: one function's name beside the whole package's share read as that function's share).
   const groupFunctions = grouped
-    ? b.functions
-        .filter((f) => f.url === '' && f.group === l.group && f.selfUs > 0)
+    ? (groupFns.get(l.group!) ?? [])
         .slice(0, GROUP_FUNCTIONS)
         .map((f) => ({ name: f.functionName, cpuUs: round(f.selfUs), share: scaled(f.self, scale) }))
     : null

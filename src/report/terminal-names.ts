@@ -58,8 +58,9 @@ export function fitName(p: NameParts, width: number): string {
 }
 
 /**
- * Every row's name fitted to its width (one for all, or one per row); rows whose fitted names collide while their full names differ keep the
- * first part where they differ (a describe, most often), each part cut in its middle to share the room.
+ * Every row's name fitted to its width (one for all, or one per row); rows whose fitted names collide while
+ * their full names differ keep the first part where they differ (a describe, most often), each part cut in its
+ * middle to share the room.
  */
 export function fitNames(rows: NameParts[], widths: number | number[]): string[] {
   const widthOf = (i: number) => (typeof widths === 'number' ? widths : widths[i]!)
@@ -101,8 +102,8 @@ type Role = 'project' | 'file' | 'suite' | 'test'
 const roles = (p: NameParts, suite: string[]): Role[] => [...(p.project ? (['project'] as const) : []), ...(p.file ? (['file'] as const) : []), ...suite.map(() => 'suite' as const), 'test']
 
 /**
- * Segments joined by SEP, fitted by cutting them, role by role in `order` (a role alone: down to MIN_SEGMENT
- * characters; with a number: down to that many, 1 being a '…'), until the whole fits. Each cut is in a segment's middle and keeps at least MIN_SEGMENT characters.
+ * Segments joined by SEP, fitted by cutting them in their middle, role by role in `order` (a role alone: down
+ * to MIN_SEGMENT characters; with a number: down to that many, 1 being a '…'), until the whole fits.
  */
 const MIN_SEGMENT = 6
 function fitSegments(segments: string[], width: number, roleOf: Role[], order: (Role | [Role, number])[]): string {
@@ -119,6 +120,6 @@ function fitSegments(segments: string[], width: number, roleOf: Role[], order: (
     }
   }
   for (const step of order) typeof step === 'string' ? shrink(step) : shrink(...step)
-  const joined = segs.filter((x, i) => x !== GAP || segs[i - 1] !== GAP).join(SEP)
+  const joined = shown().join(SEP)
   return joined.length <= width ? joined : ellipsizeMiddle(joined, width)
 }

@@ -7,7 +7,7 @@
 import type pc from 'picocolors'
 import type { JsonBucket, JsonReport } from './schema.js'
 import { fitFileRow, fitNames, nameParts, testLabel } from './terminal-names.js'
-import { ellipsizeMiddle, fmtUs, lpad, pad } from './text.js'
+import { ellipsizeMiddle, fmtUs, lpad, pad, visible } from './text.js'
 
 type Colors = ReturnType<typeof pc.createColors>
 
@@ -113,7 +113,7 @@ export function formatTable(c: Colors, report: JsonReport, W: number): string[] 
 function flagLines(marks: Mark[], W: number): string[] {
   const lines: string[] = []
   let cur = '    ↳'
-  let n = visibleLength(cur)
+  let n = visible(cur)
   marks.forEach((m, i) => {
     const text = `${i === 0 ? ' (' : ' '}${m.text}${i === marks.length - 1 ? ')' : ','}`
     if (n + text.length > W && n > 6) {
@@ -127,7 +127,6 @@ function flagLines(marks: Mark[], W: number): string[] {
   lines.push(cur)
   return lines
 }
-const visibleLength = (s: string) => s.length
 
 function verdictColor(c: Colors, v: keyof typeof VERDICT_TEXT): (s: string) => string {
   return v === 'pass' ? c.green : v === 'inconclusive' ? c.yellow : c.red
