@@ -9,7 +9,7 @@
  *   thread doing work. Used only where the two above are missing (macOS on Node 20) and marked as such.
  * - none: workers on such platforms; attribution estimates CPU from work samples and says so.
  */
-import * as fs from 'node:fs'
+import { closeSync, openSync, readSync } from 'node:fs'
 import { isMainThread } from 'node:worker_threads'
 import type { CpuClockKind } from '../spool/format.js'
 
@@ -60,15 +60,15 @@ const buf = Buffer.alloc(128)
 let schedstatFd: number | null = null
 function readSchedstat(): number | null {
   try {
-    schedstatFd ??= fs.openSync('/proc/thread-self/schedstat', 'r')
-    const n = fs.readSync(schedstatFd, buf, 0, buf.length, 0)
+    schedstatFd ??= openSync('/proc/thread-self/schedstat', 'r')
+    const n = readSync(schedstatFd, buf, 0, buf.length, 0)
     const first = buf.toString('latin1', 0, n).split(' ')[0]
     const ns = Number(first)
     return Number.isFinite(ns) ? Math.floor(ns / 1000) : null
   } catch {
     if (schedstatFd !== null) {
       try {
-        fs.closeSync(schedstatFd)
+        closeSync(schedstatFd)
       } catch {}
       schedstatFd = null
     }

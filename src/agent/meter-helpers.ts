@@ -2,7 +2,7 @@
  * What the budget meter needs to tell a test's process's other CPU (`Measurement.helpersUs`, meter.ts): the
  * whole process's clock, and the CPU profiler's own thread, which is the profiler's and not the test's.
  */
-import * as fs from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { isMainThread } from 'node:worker_threads'
 
 /** The whole process's CPU (us), where the difference from its test's threads means something (see helpersUs). */
@@ -33,11 +33,11 @@ export function profilerThreadCpu(threadCpuOf: (tid: number) => number | null): 
     listedAt = now
     try {
       // Only threads not seen before have their name read.
-      const tasks = fs.readdirSync('/proc/self/task')
+      const tasks = readdirSync('/proc/self/task')
       for (const task of tasks) {
         if (seenTasks.has(task)) continue
         try {
-          if (fs.readFileSync(`/proc/self/task/${task}/comm`, 'latin1').trim() === PROFILER_THREAD) profilerTids.add(Number(task))
+          if (readFileSync(`/proc/self/task/${task}/comm`, 'latin1').trim() === PROFILER_THREAD) profilerTids.add(Number(task))
         } catch {}
       }
       seenTasks = new Set(tasks)

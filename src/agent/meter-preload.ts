@@ -6,7 +6,8 @@
 import { installMeter } from './meter.js'
 
 try {
-  installMeter()
+  // The bundle's own file: what fork()ed children are started without (meter.ts, withoutPreload).
+  installMeter({ preloadFile: __filename })
 } catch {
   // Measuring must never break the code under test; a test with a budget then reports what it could measure.
 }

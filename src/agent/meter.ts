@@ -25,8 +25,8 @@
  * handed to each new worker); who created a worker comes the same way: every thread leaves its threadId in its
  * own environment data, which each worker it creates receives as a copy. Nothing is visible to user code.
  */
-import * as fs from 'node:fs'
-import * as childProcess from 'node:child_process'
+import { closeSync, openSync, readSync, readlinkSync } from 'node:fs'
+import { ChildProcess } from 'node:child_process'
 import { createRequire, syncBuiltinESMExports } from 'node:module'
 import { Worker, MessagePort, getEnvironmentData, isMainThread, setEnvironmentData, threadId } from 'node:worker_threads'
 import { setInterval as realSetInterval } from 'node:timers'
@@ -99,17 +99,17 @@ function threadCpuOf(tid: number): number | null {
   let fd = schedFds.get(tid)
   try {
     if (fd === undefined) {
-      fd = fs.openSync(`/proc/self/task/${tid}/schedstat`, 'r')
+      fd = openSync(`/proc/self/task/${tid}/schedstat`, 'r')
       schedFds.set(tid, fd)
     }
-    const n = fs.readSync(fd, schedBuf, 0, schedBuf.length, 0)
+    const n = readSync(fd, schedBuf, 0, schedBuf.length, 0)
     const ns = Number(schedBuf.toString('latin1', 0, n).split(' ')[0])
     return Number.isFinite(ns) && n > 0 ? Math.floor(ns / 1000) : null
   } catch {
     // The thread has ended (ESRCH on read, ENOENT on open): forget its file.
     if (fd !== undefined) {
       try {
-        fs.closeSync(fd)
+        closeSync(fd)
       } catch {}
       schedFds.delete(tid)
     }
@@ -123,7 +123,7 @@ function forgetThread(tid: number): void {
   if (fd === undefined) return
   schedFds.delete(tid)
   try {
-    fs.closeSync(fd)
+    closeSync(fd)
   } catch {}
 }
 
@@ -139,7 +139,7 @@ const hasProc = reapedCpu() !== null
 function ownTid(): number {
   try {
     // "<pid>/task/<tid>"
-    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop())
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop())
     return Number.isInteger(tid) && tid > 0 ? tid : 0
   } catch {
     return 0
@@ -183,10 +183,11 @@ function publishOwn(): void {
  * Installs the meter in the calling thread: its slot, the hooks that record its children, and what tells its
  * creator its last CPU. Idempotent per thread.
  */
-export function installMeter(): void {
+export function installMeter(options: { preloadFile?: string } = {}): void {
   const holder = process as unknown as Record<symbol, boolean | undefined>
   if (holder[INSTALLED]) return
   holder[INSTALLED] = true
+  preloadFile = options.preloadFile ?? null
   const t = getTable()
   if (!isMainThread) {
     const slot = slotOf(threadId)
@@ -254,14 +255,43 @@ function patchTerminate(): void {
 
 const SPAWN_PATCHED = Symbol.for('vitest-profiler.meter-spawn')
 
+/**
+ * The budgets-only preload's own file (meter-preload.ts), when that is how the meter came into this thread.
+ * fork() passes this process's execArgv on, our `--require` with it; but a child process is measured from
+ * outside (/proc/<pid>/stat, with every thread and reaped child of it), and a meter in it has no reader (its
+ * table is its own). So the child is started without it: as it would be without the plugin (its execArgv the
+ * user's), and without the preload's cost (loading worker_threads and child_process: ~9 ms of CPU per child
+ * on the bench host, bench/meter-cost.mjs).
+ */
+let preloadFile: string | null = null
+
+/** `args` without our preload's `--require <file>` (or `-r`, `--require=<file>`); the same array when it has none. */
+export function withoutPreload(args: readonly string[], file: string): readonly string[] {
+  let out: string[] | null = null
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!
+    const pair = (a === '--require' || a === '-r') && args[i + 1] === file
+    if (pair || a === `--require=${file}`) {
+      out ??= args.slice(0, i)
+      if (pair) i++
+    } else out?.push(a)
+  }
+  return out ?? args
+}
+
 function patchAsyncSpawn(): void {
-  const proto = childProcess.ChildProcess.prototype as unknown as { spawn: (o: unknown) => unknown; [SPAWN_PATCHED]?: true }
+  const proto = ChildProcess.prototype as unknown as { spawn: (o: unknown) => unknown; [SPAWN_PATCHED]?: true }
   if (proto[SPAWN_PATCHED]) return
   proto[SPAWN_PATCHED] = true
   const original = proto.spawn
-  proto.spawn = function spawn(this: childProcess.ChildProcess, options: unknown) {
+  proto.spawn = function spawn(this: ChildProcess, options: unknown) {
     // Children reaped before this one started are no part of it.
     if (liveChildren() === 0) skipReaped()
+    const args = (options as { args?: unknown } | null)?.args
+    if (preloadFile && Array.isArray(args)) {
+      const kept = withoutPreload(args as string[], preloadFile)
+      if (kept !== args) options = { ...(options as object), args: kept }
+    }
     const result = original.call(this, options)
     const pid = this.pid
     if (typeof pid === 'number' && pid > 0) {

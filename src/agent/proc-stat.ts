@@ -2,8 +2,8 @@
  * The OS's CPU of processes, from Linux's /proc (the only source for a child that runs no agent of ours): used
  * by child-cpu.ts (the profile's record of children) and meter.ts (budgets). null wherever there is no /proc.
  */
-import * as fs from 'node:fs'
-import * as os from 'node:os'
+import { readFileSync } from 'node:fs'
+import { availableParallelism, cpus } from 'node:os'
 
 /**
  * Clock ticks per second of /proc's CPU fields: USER_HZ, which is 100 on every Linux architecture Node runs on
@@ -11,13 +11,13 @@ import * as os from 'node:os'
  * sysconf(), and spawning `getconf` from every agent would cost a process per thread.
  */
 export const TICK_US = 10_000
-export const CORES = (os.availableParallelism?.() ?? os.cpus().length) || 1
+export const CORES = (availableParallelism?.() ?? cpus().length) || 1
 
 /** CPU (us) of a /proc stat file's fields, numbered as in proc(5); null when the file cannot be read. */
 export function statFields(file: string, fields: number[]): number | null {
   let text: string
   try {
-    text = fs.readFileSync(file, 'latin1')
+    text = readFileSync(file, 'latin1')
   } catch {
     return null
   }

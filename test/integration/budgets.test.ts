@@ -91,6 +91,11 @@ describe.each(['off', 'on'] as const)('budgets with profiling %s', (mode) => {
     }
     const forked = get('pools.test.ts > forked child over budget').meta!.profilerBudget!.attempts[0]!.measured
     expect(forked.processes).toBeGreaterThan(450)
+    // A fork() inherits its process's execArgv; a budgets-only run's meter preload is not passed on (the child
+    // is measured from outside, above). Failed before: the child's execArgv held --require .../agent/meter.cjs.
+    const childExecArgv = (get('pools.test.ts > a forked child is started with the execArgv it has without the plugin').meta as { childExecArgv?: string[] }).childExecArgv
+    expect(Array.isArray(childExecArgv), 'the child reported its execArgv').toBe(true)
+    if (mode === 'off') expect(childExecArgv!.filter((a) => /agent[\\/]meter\.cjs/.test(a))).toEqual([])
 
     // Deep merge along the describe chain: the describe's cpu.workers survives the test's own cpu.main.
     failed('inherit.test.ts > suite with a workers budget > adds a main budget of its own', /cpu\.workers budget exceeded: CPU of its workers and processes [\d.]+ m?s( ± [\d.]+ ms)? > budget 250 ms/)
@@ -133,6 +138,6 @@ describe.each(['off', 'on'] as const)('budgets with profiling %s', (mode) => {
     // junit carries the same failure text (what CI systems and IDEs show).
     expect(junit).toMatch(/over cpu budget in its own thread[\s\S]*?<failure message="cpu budget exceeded: CPU [\d.]+ m?s( ± [\d.]+ ms)? &gt; budget 100 ms/)
     // The closing line counts tests by their last attempt; invalid budgets count as failed.
-    expect(r.output).toMatch(/budgets: 12 passed, 17 failed, 0 inconclusive/)
+    expect(r.output).toMatch(/budgets: 13 passed, 17 failed, 0 inconclusive/)
   }, 200_000)
 })
