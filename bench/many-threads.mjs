@@ -9,11 +9,18 @@
 //   interval (2 ms; vitest hands the flag to its worker, whose threads and forks inherit it), so that what
 //   V8's sampler alone costs in a new thread is measured in the same run.
 //
+// Last, the floor that no in-thread V8 profiler can go below on this suite: what V8 itself takes to start a
+// CPU profiler in a fresh worker thread (no agent of ours: an inspector session and one console.profile, the
+// thread's own CPU from /proc/thread-self/schedstat; it logs every function already compiled), times the
+// threads the profiled run received, against the extra CPU (process tree, reaped-children clock) that
+// profiling cost.
+//
 //   node bench/many-threads.mjs [--reps 3] [--warmup 0] [--timeout 300]
 import { spawn, execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import { Worker } from 'node:worker_threads'
 import { median } from './paired.mjs'
 import { installProfilerInto, repoRoot, vitestBin } from './variants.mjs'
 
@@ -59,6 +66,15 @@ console.log(`| run folder (largest) | - | ${folderMb.toFixed(1)} MB | | < ${TARG
 console.log(`| threads/processes seen / received | - | ${seen} | | all received |`)
 console.log(`| same outcome and exit code | ${sameOutcome ? 'yes' : 'NO'} | | | yes |`)
 console.log(`| processes left running after vitest exits | ${leftovers.length ? leftovers.join('; ') : 'none'} | | | none |`)
+const cpu = (v) => median(rows[v].map((r) => r.cpuMs))
+if (rows.plain.every((r) => r.cpuMs !== null)) {
+  const start = await v8ProfilerStartMs(30)
+  const received = median(rows.profiled.map((r) => Number(/^\d+\/(\d+)/.exec(r.seen)?.[1] ?? NaN)))
+  const floorMs = start * received
+  const extraMs = cpu('profiled') - cpu('plain')
+  console.log(`| CPU, process tree (median) | ${(cpu('plain') / 1000).toFixed(2)} s | ${(cpu('profiled') / 1000).toFixed(2)} s | ${(cpu('profiled') / cpu('plain')).toFixed(3)}x; --cpu-prof ${(cpu('cpuprof') / cpu('plain')).toFixed(3)}x | |`)
+  console.log(`| V8's profiler start in a fresh worker, no agent (median of 30) | | ${start.toFixed(1)} ms | x ${received} threads received = ${(floorMs / 1000).toFixed(2)} s of CPU, ${((100 * floorMs) / extraMs).toFixed(0)}% of profiling's extra ${(extraMs / 1000).toFixed(2)} s | floor: ${((cpu('plain') + floorMs) / cpu('plain')).toFixed(3)}x of plain CPU |`)
+}
 process.exitCode = sameOutcome && !leftovers.length ? 0 : 1
 
 async function measure(variant) {
@@ -71,6 +87,7 @@ async function measure(variant) {
   const argv = variant === 'cpuprof' ? peer : [variant === 'plain' ? vitestBin : bin.path, 'run']
   if (variant === 'cpuprof') fs.rmSync(cpuProfDir, { recursive: true, force: true })
   const t0 = process.hrtime.bigint()
+  const cpu0 = reapedMs()
   const child = spawn(process.execPath, argv, { cwd: fixture, env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' })
   let output = ''
   child.stdout.on('data', (d) => (output += d))
@@ -79,12 +96,15 @@ async function measure(variant) {
   const code = await new Promise((resolve) => child.on('close', (c, s) => resolve(c ?? s)))
   clearTimeout(timer)
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6
+  // vitest's whole tree, reaped by it and then by us (workers that outlive it are not in it: counted as left over).
+  const cpu1 = reapedMs()
+  const cpuMs = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0
   // Anything of this run still alive a moment after vitest exited: its process group (we made it a leader).
   await new Promise((r) => setTimeout(r, 1500))
   const leftovers = groupMembers(child.pid)
   killGroup(child.pid)
   const tests = (/Tests\s+(.*)/.exec(output)?.[1] ?? '(no Tests line)').trim().replace(/\s+/g, ' ')
-  const result = { wallMs, code, tests, leftovers, reportMs: null, folderMb: 0, seen: '-', extra: '' }
+  const result = { wallMs, cpuMs, code, tests, leftovers, reportMs: null, folderMb: 0, seen: '-', extra: '' }
   if (variant === 'profiled') {
     const report = /reported in (\d+) ms/.exec(output)
     result.reportMs = report ? Number(report[1]) : null
@@ -97,6 +117,40 @@ async function measure(variant) {
   if (leftovers.length) result.extra += `  LEFT RUNNING: ${leftovers.join('; ')}`
   fs.writeFileSync(path.join(os.tmpdir(), `many-threads-${variant}.log`), output)
   return result
+}
+
+/** CPU (ms) of this process's reaped children so far (/proc/self/stat cutime + cstime, 10 ms ticks); null off Linux. */
+function reapedMs() {
+  try {
+    const f = fs.readFileSync('/proc/self/stat', 'latin1')
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ')
+    return (Number(rest[13]) + Number(rest[14])) * 10
+  } catch {
+    return null
+  }
+}
+
+/** V8's own CPU profiler start in a fresh worker thread (its thread's CPU, ms): the median of `n`. */
+async function v8ProfilerStartMs(n) {
+  const code = `
+    const { parentPort } = require('node:worker_threads')
+    const fs = require('node:fs')
+    const inspector = require('node:inspector')
+    const own = () => Number(fs.readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]) / 1e6
+    const session = new inspector.Session()
+    session.connect()
+    session.post('Profiler.enable')
+    session.post('Profiler.setSamplingInterval', { interval: 2000 })
+    const t0 = own()
+    inspector.console.profile('floor')
+    parentPort.postMessage(own() - t0)`
+  const out = []
+  for (let i = 0; i < n; i++) {
+    const w = new Worker(code, { eval: true })
+    out.push(await new Promise((resolve, reject) => w.once('message', resolve).once('error', reject)))
+    await w.terminate()
+  }
+  return median(out)
 }
 
 function groupMembers(pgid) {

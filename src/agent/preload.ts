@@ -232,6 +232,6 @@ export function start(config: AgentConfig, bootstrapPath?: string): AgentApi | n
     const stale = 2 * config.cpuReadIntervalMs
     void controller.callWhere('heartbeat', [], config.rescueTimeoutMs, (tid) => tid === null || needsHeartbeat(tid, stale, threadId))
   })
-  debug('preload', `started in ${agent.key} (${agent.cpu.kind} clock; ${(performance.now() - startedAt).toFixed(1)} ms, most of it V8 starting its profiler)`)
+  debug('preload', `started in ${agent.key} (${agent.cpu.kind} clock; ${(performance.now() - startedAt).toFixed(1)} ms, of which V8 starting its profiler ${agent.samplerStartMs.toFixed(1)} ms)`)
   return api
 }
