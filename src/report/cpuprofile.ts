@@ -3,10 +3,12 @@
  * 0-based line/column of the function, and positionTicks on original lines, so DevTools and VS Code open and
  * annotate the TypeScript. The thread's chunks are merged into one profile (rotation overlaps were already
  * trimmed by the reader). Frames are re-keyed by their mapped identity, so the tree can be smaller than V8's.
+ * Stacks are the ones a user should see (frames.ts shownStack, as speedscope's): no frame of the profiler's own
+ * scripts, and its work one `(profiler overhead)` leaf, so that DevTools' bottom-up view names no agent function.
  */
 import type { Attribution, ThreadAttribution } from '../attribution/pipeline.js'
 import type { V8Profile, V8ProfileNode } from '../spool/format.js'
-import { frameId, safeName, stackCache } from './frames.js'
+import { PROFILER_OVERHEAD, byStack, frameId, safeName, shownStack } from './frames.js'
 import type { Renderer } from './renderer.js'
 
 export const cpuprofileRenderer: Renderer = {
@@ -33,39 +35,41 @@ export function threadProfile(a: Attribution, t: ThreadAttribution): V8Profile {
   const timeDeltas: number[] = []
   const startTime = Math.min(...t.node.record.chunks.map((c) => c.profile.startTime), t.samples[0]!.ts)
   let last = startTime
-  // The output node of a sample's stack, once per V8 node (samples of one node share their stack).
-  const leafOf = stackCache(a, (frames) => {
-    let parent = root
-    for (const f of frames) {
-      const key = `${parent.id}\u0001${frameId(f)}`
-      let child = childIndex.get(key)
-      if (!child) {
-        child = {
-          id: nodes.length + 1,
-          callFrame: { functionName: f.functionName, scriptId: scriptId(f.url), url: f.url, lineNumber: f.line === null ? -1 : f.line - 1, columnNumber: f.column ?? -1 },
-          hitCount: 0,
-          children: [],
-        }
-        nodes.push(child)
-        parent.children!.push(child.id)
-        childIndex.set(key, child)
-      }
-      parent = child
+  const child = (parent: V8ProfileNode, key: string, callFrame: V8ProfileNode['callFrame']): V8ProfileNode => {
+    const k = `${parent.id}\u0001${key}`
+    let node = childIndex.get(k)
+    if (!node) {
+      node = { id: nodes.length + 1, callFrame, hitCount: 0, children: [] }
+      nodes.push(node)
+      parent.children!.push(node.id)
+      childIndex.set(k, node)
     }
-    return parent
+    return node
+  }
+  // The output node of a sample's stack, once per stack; `ownLeaf`: the node's line histogram belongs to it.
+  const leafOf = byStack((s) => {
+    const shown = shownStack(a, s)
+    let parent = root
+    for (const f of shown.frames) {
+      parent = child(parent, frameId(f), { functionName: f.functionName, scriptId: scriptId(f.url), url: f.url, lineNumber: f.line === null ? -1 : f.line - 1, columnNumber: f.column ?? -1 })
+    }
+    if (shown.overhead) parent = child(parent, PROFILER_OVERHEAD, { functionName: PROFILER_OVERHEAD, scriptId: '0', url: '', lineNumber: -1, columnNumber: -1 })
+    return { out: parent, ownLeaf: shown.ownLeaf }
   })
   // Samples per V8 node first: their line split is the node's (per chunk), so it is added once per node below.
-  const perNode = new Map<V8ProfileNode, { out: V8ProfileNode; count: number; chunk: (typeof t.samples)[number]['chunk'] }>()
+  const perNode = new Map<V8ProfileNode, { out: V8ProfileNode; ownLeaf: boolean; count: number; chunk: (typeof t.samples)[number]['chunk'] }>()
   for (const s of t.samples) {
     let hit = perNode.get(s.node)
-    if (!hit) perNode.set(s.node, (hit = { out: leafOf(s), count: 0, chunk: s.chunk }))
+    if (!hit) perNode.set(s.node, (hit = { ...leafOf(s), count: 0, chunk: s.chunk }))
     hit.count++
     samples.push(hit.out.id)
     timeDeltas.push(Math.max(0, Math.round(s.ts - last)))
     last = s.ts
   }
-  for (const [node, { out, count, chunk }] of perNode) {
+  for (const [node, { out, ownLeaf, count, chunk }] of perNode) {
     out.hitCount = (out.hitCount ?? 0) + count
+    // A sample whose leaf was ours (or our overhead) has its lines in our code: none of them on the user's frame.
+    if (!ownLeaf) continue
     const located = a.locator.locate(node, chunk?.code)
     if (located.frame.line === null) continue
     let hist = ticks.get(out)
