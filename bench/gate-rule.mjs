@@ -62,9 +62,12 @@ export function loadUp(load, s, probeShare) {
   const m = band(load.memory, 0.05)
   const known = s.share !== null && probeShare !== null && probeShare >= 0.05
   const weight = known ? Math.min(4, s.share / probeShare) : 1
-  const f = known ? Math.max(Math.min(a, m), a + (m - a) * weight) : Math.max(a, m)
+  // The workers' and processes' part of the test's CPU: bounded by the two ratios.
+  const o = known ? s.other : 1
+  const own = known ? Math.max(Math.min(a, m), a + (m - a) * weight) : Math.max(a, m)
+  const f = (1 - o) * own + o * Math.max(a, m)
   // Under 1 only by the arithmetic part, on the test's arithmetic-like share.
-  const memoryLike = known ? Math.min(1, weight) : 1
+  const memoryLike = known ? (1 - o) * Math.min(1, weight) + o : 1
   return Math.min(2, f >= 1 ? f : Math.max(f, (1 - memoryLike) * Math.min(1, a) + memoryLike))
 }
 
@@ -82,7 +85,9 @@ export function spreadOf(runs) {
   const down = Math.max(0, Math.min(m * (1 - GATE.tolerance), m - GATE.floorMs, low))
   // budgets/calibration.ts testLoad: only the helpers beyond the run's clock bound count.
   const share = runs.every((r) => r.helpersMs !== undefined) && m > 0 ? median(runs.map((r) => Math.max(0, r.helpersMs - r.boundMs))) / m : null
-  return { runs, median: m, min: Math.min(...cpu), max: Math.max(...cpu), high, regressAbove: up[1], by: up[0], improveBelow: down, share }
+  // The share of its CPU in the workers and processes it started.
+  const other = m > 0 ? Math.min(1, Math.max(0, median(runs.map((r) => r.workersMs)) / m)) : 0
+  return { runs, median: m, min: Math.min(...cpu), max: Math.max(...cpu), high, regressAbove: up[1], by: up[0], improveBelow: down, share, other }
 }
 
 /** The regression threshold with its terms scaled by `up` (null: 1), as budgets/gate.ts thresholdsOf scales them. */

@@ -21,6 +21,7 @@
  */
 import { createHook } from 'node:async_hooks'
 import type { ThreadAgent } from './thread-agent.js'
+import { nowUs } from '../spool/format.js'
 
 const PATCHED = Symbol.for('vitest-profiler.atomics-wait')
 
@@ -51,12 +52,12 @@ function patchAtomicsWait(agent: ThreadAgent, pauseMs: number): void {
     const limit = timeout === undefined ? Infinity : Number(timeout)
     // Short or invalid waits, and threads that cannot pause: exactly the original (it validates the arguments).
     if (!(limit > pauseMs) || agent.isEnded || agent.isPaused) return original.call(Atomics, typedArray, index, value, timeout)
-    const started = performance.now()
+    const started = nowUs()
     const first = original.call(Atomics, typedArray, index, value, pauseMs)
     if (first !== 'timed-out') return first
     agent.pause(false)
     try {
-      const rest = limit === Infinity ? Infinity : Math.max(0, limit - (performance.now() - started))
+      const rest = limit === Infinity ? Infinity : Math.max(0, limit - (nowUs() - started) / 1000)
       const second = original.call(Atomics, typedArray, index, value, rest)
       return second === 'not-equal' ? 'ok' : second
     } finally {

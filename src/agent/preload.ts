@@ -77,7 +77,7 @@ function callerFrames(): number {
  * `bootstrapPath`: the preload file that called this (its `__filename`); children get it in their NODE_OPTIONS.
  */
 export function start(config: AgentConfig, bootstrapPath?: string): AgentApi | null {
-  const startedAt = performance.now()
+  const startedAt = nowUs()
   const clock = pickCpuClock()
   const cpuAtStart = clock.read()
   // First of all, and even if the agent stays inert: this thread's env must be exactly what its creator passed.
@@ -232,6 +232,6 @@ export function start(config: AgentConfig, bootstrapPath?: string): AgentApi | n
     const stale = 2 * config.cpuReadIntervalMs
     void controller.callWhere('heartbeat', [], config.rescueTimeoutMs, (tid) => tid === null || needsHeartbeat(tid, stale, threadId))
   })
-  debug('preload', `started in ${agent.key} (${agent.cpu.kind} clock; ${(performance.now() - startedAt).toFixed(1)} ms, of which V8 starting its profiler ${agent.samplerStartMs.toFixed(1)} ms)`)
+  debug('preload', `started in ${agent.key} (${agent.cpu.kind} clock; ${((nowUs() - startedAt) / 1000).toFixed(1)} ms, of which V8 starting its profiler ${agent.samplerStartMs.toFixed(1)} ms)`)
   return api
 }

@@ -88,10 +88,10 @@ export class ThreadAgent {
       marksReady: true,
     })
     // After the start event: a thread terminated while V8 creates its profiler (7-35 ms) is still on record.
-    const samplerAt = performance.now()
+    const samplerAt = nowUs()
     this.sampler = new InspectorSampler(config.intervalUs)
     this.sampler.start()
-    this.samplerStartMs = performance.now() - samplerAt
+    this.samplerStartMs = (nowUs() - samplerAt) / 1000
     this.lastFlushUs = nowUs()
     const cpu = this.cpu.read()
     this.append({ t: 'cpu', at: this.lastFlushUs, cpu })

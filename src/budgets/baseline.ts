@@ -367,7 +367,7 @@ export function machineDifference(baseline: Machine, current: Machine): string |
   const mode = (p: boolean) => (p ? 'profiled (vitest-profile)' : 'without profiling')
   const modeNote =
     baseline.profiled !== undefined && current.profiled !== undefined && baseline.profiled !== current.profiled
-      ? `the baseline's runs were ${mode(baseline.profiled)} and this run is ${mode(current.profiled)}: child processes' CPU includes their profiler agents only in a profiled run; make the baseline the way the gate runs`
+      ? `the baseline's runs were ${mode(baseline.profiled)} and this run is ${mode(current.profiled)}: a profiled run's CPU includes the sampler's cost in every sampled thread (2-5% of a busy loop's on the bench) and child processes' agents; make the baseline the way the gate runs`
       : null
   if (diffs.length === 0) return modeNote
   return `${modeNote ? `${modeNote}; ` : ''}the baseline was made on another machine (${diffs.join('; ')}): its CPU times may not compare with this run's; to gate on this machine, ${REGENERATE} here`

@@ -15,8 +15,8 @@
  * move at both ends and takes those waits out again; else `process.cpuUsage` (the whole process: the memory
  * part then includes its helpers, and their CPU is not told apart).
  *
- * Cost, measured on the bench host: about 0.25 s of CPU per probe, 0.1 s of it Node's start (a process start,
- * a small live heap, a warm-up, then 4 repetitions of a 5 ms and a 12 ms part, and the helpers' CPU meanwhile).
+ * Cost, measured on the bench host: about 0.5 s of CPU per probe, 0.1 s of it Node's start (a process start,
+ * a small live heap, a warm-up, then 4 repetitions of a 5 ms and an 80 ms part, and the helpers' CPU meanwhile).
  */
 import { spawn } from 'node:child_process'
 import { debug } from '../agent/debug.js'
@@ -38,6 +38,15 @@ interface ProbeOutput {
  * uses is inside it (its source text is all that process gets).
  */
 export function probeMain(req: (id: string) => unknown, reps: number, version: number): void {
+  /**
+   * Keys per memory repetition (about 60-110 ms of CPU here). Probe version 1 used 25,000 (8-22 ms): its tables
+   * stayed in a core's own 1 MB cache, and on bench/gate.mjs's host it did not see what moved a Map/Set test
+   * of 100,000 keys by up to 2.5x (the shared cache's load from outside this machine, present with nothing
+   * else running: 87-244 ms in a bare node process). Measured side by side over 60 s with one core busy: the
+   * 25,000-key part followed that test with a correlation of 0.50 and was mostly its clock's 4 ms steps; at
+   * 100,000 keys 0.70, with the test's own amplitude (p90/p10 1.92 against 1.94).
+   */
+  const MEMORY_KEYS = 100_000
   const fs = req('node:fs') as typeof import('node:fs')
   const processUs = () => {
     const u = process.cpuUsage()
@@ -136,12 +145,12 @@ export function probeMain(req: (id: string) => unknown, reps: number, version: n
   // A live heap, as a test's process has one (its runner, its modules): what the GC's marking walks.
   const live: unknown[] = []
   for (let i = 0; i < 30_000; i++) live.push({ i, s: `live${i}`, a: [i] })
-  // Hash tables of fresh strings and objects: scattered reads and writes over a few MB, allocation, GC with
-  // V8's helper threads. Compiled afresh for each repetition, as a test file's code is (the optimizing
-  // compiler runs on a background thread too).
+  // Hash tables of fresh strings and objects: scattered reads and writes over several MB (past a core's own
+  // cache, into the one the host's cores share), allocation, GC with V8's helper threads. Compiled afresh for
+  // each repetition, as a test file's code is (the optimizing compiler runs on a background thread too).
   const memorySource =
     "const sets = new Map(); const objs = []; for (let i = 0; i < n; i++) { const k = 'k' + ((i * 2654435761) % 1000003) + '.' + salt; let s = sets.get(i & 7); if (!s) { s = new Set(); sets.set(i & 7, s) } s.add(k); if ((i & 3) === 0) objs.push({ k, i, v: [i] }) } let t = 0; for (const s of sets.values()) t += s.size; return t + objs.length"
-  const memory = (rep: number) => (new Function('n', 'salt', memorySource) as (n: number, salt: string) => number)(25_000, `${rep}.${Math.random()}`)
+  const memory = (rep: number) => (new Function('n', 'salt', memorySource) as (n: number, salt: string) => number)(MEMORY_KEYS, `${rep}.${Math.random()}`)
   const out = { probe: version, clock, arithmeticUs: [] as number[], memoryUs: [] as number[], helpersUs: [] as number[], live: 0 }
   arithmetic()
   arithmetic()

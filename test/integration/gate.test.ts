@@ -12,6 +12,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { fixturesDir, repoRoot, runFixture, type FixtureRun } from '../helpers/run-fixture.js'
+import { PROBE_VERSION } from '../../src/budgets/calibration.js'
 
 // The baseline lives in the fixture's source folder: under the compat run (vitest 5 / Node 24), runFixture
 // runs each call in a fresh copy of that folder, which then carries it.
@@ -57,7 +58,7 @@ describe.sequential('the regression gate', () => {
   test('the calibration: the probe around both runs, recorded with the baseline; each run with its helpers figure', () => {
     const b = JSON.parse(baselineText)
     expect(Object.keys(b)).toEqual(['schema', 'version', 'created', 'machine', 'calibration', 'tests'])
-    expect(b.calibration).toMatchObject({ probe: 1, clock: 'thread' })
+    expect(b.calibration).toMatchObject({ probe: PROBE_VERSION, clock: 'thread' })
     // Before the first run and after each (the second run's start is the first's end): 3 probes of 4.
     for (const part of ['arithmeticMs', 'memoryMs', 'helpersMs']) {
       expect(b.calibration[part].length, part).toBeGreaterThanOrEqual(8)

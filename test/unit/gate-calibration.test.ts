@@ -113,6 +113,18 @@ describe('testLoad: each test by its own background share', () => {
     expect(testLoad(m, [run(150, 83, 8)])!.regress).toBeCloseTo(1.4, 9)
   })
 
+  test('the CPU of its workers and processes: bounded by the two parts, whatever the test\u2019s own share', () => {
+    // A forked child's CPU (workersMs), no helpers of its own in the test's process: max up, min down.
+    const child = (cpuMs: number, mainMs: number): BaselineRun => ({ cpuMs, mainMs, workersMs: cpuMs - mainMs, wallMs: cpuMs, boundMs: 0, helpersMs: 0 })
+    expect(testLoad(model(1, 1.4), [child(368, 0)])).toMatchObject({ regress: expect.closeTo(1.4, 9), basis: 'share' })
+    expect(testLoad(model(1, 0.6), [child(368, 0)])).toMatchObject({ regress: 1, improve: expect.closeTo(0.6, 9) })
+    // Half in the test's own loop, half in the child: half way, both ways.
+    expect(testLoad(model(1, 1.4), [child(200, 100)])!.regress).toBeCloseTo(1.2, 9)
+    expect(testLoad(model(1, 0.6), [child(200, 100)])!.improve).toBeCloseTo(0.8, 9)
+    // A faster core tightens only the test's own loop-like half.
+    expect(testLoad(model(0.8, 0.8), [child(200, 100)])!.regress).toBeCloseTo(0.9, 9)
+  })
+
   test('no helpers figure (a threads pool, an older baseline): the bound, max up and min down', () => {
     expect(testLoad(m, [run(268)])).toEqual({ factor: expect.closeTo(1.4, 9), regress: expect.closeTo(1.4, 9), improve: 1, capped: false, basis: 'bound' })
     expect(testLoad(m, [run(268, 1), run(270)])!.basis).toBe('bound')
