@@ -75,8 +75,11 @@ export function loadUp(load, s, probeShare) {
 export function spreadOf(runs) {
   const cpu = runs.map((r) => r.cpuMs)
   const m = median(cpu)
-  const high = Math.max(...runs.map((r) => r.cpuMs + r.boundMs))
-  const low = Math.max(0, Math.min(...runs.map((r) => r.cpuMs - r.boundMs)))
+  // budgets/gate.ts thresholdsOf: the spread term is the highest run with its bound, or the median plus the
+  // runs' range, whichever is higher (and the other way down).
+  const range = Math.max(...cpu) - Math.min(...cpu)
+  const high = Math.max(...runs.map((r) => r.cpuMs + r.boundMs), m + range)
+  const low = Math.max(0, Math.min(...runs.map((r) => r.cpuMs - r.boundMs), m - range))
   const up = [
     ['tolerance', m * (1 + GATE.tolerance)],
     ['floor', m + GATE.floorMs],

@@ -376,7 +376,10 @@ async function gateRun(raise, index) {
         anomalies.push(`${where}: re-run ${g.reruns.length + g.missing} times, not ${GATE.reruns}`)
       } else if (g.reruns.length) {
         const m = median(g.reruns)
-        const want = decide(s, { cpuMs: m, boundMs: 0 }, loadUp(load.reruns ?? load.run, s))
+        const upRe = loadUp(load.reruns ?? load.run, s)
+        let want = decide(s, { cpuMs: m, boundMs: 0 }, upRe)
+        // budgets/gate.ts judgeReruns: re-runs that differ by as much as they rose are too noisy to judge.
+        if (want === 'regressed' && Math.max(...g.reruns) - Math.min(...g.reruns) >= m - s.median * (upRe ?? 1)) want = 'inconclusive'
         // The judged figure's bound is not in the text: only a verdict that no bound could explain is flagged.
         if (want !== g.status && !(g.status === 'inconclusive' || want === 'inconclusive')) anomalies.push(`${where}: re-runs' median ${fmtMs(m)} should be ${want}, gate said ${g.status}`)
         if (g.firstMs !== null && Math.abs(g.firstMs - f.cpuMs) > Math.max(0.6, f.cpuMs * 0.006)) anomalies.push(`${where}: the gate's "this run" ${fmtMs(g.firstMs)} is not the meter's ${fmtMs(f.cpuMs)}`)

@@ -5,12 +5,13 @@
  *
  * ## The decision (per test; CPU only: wall time moves with the machine's load, CPU much less)
  *
- * From the baseline's runs r₁..rₖ (cpuMs, each with its bound bᵢ): the median m, and the highest and lowest
- * the baseline could have been, high = max(rᵢ + bᵢ), low = min(rᵢ − bᵢ). From this run: the figure c with its
- * bound b, i.e. somewhere in [c − b, c + b]. With the test's tolerance t (relative) and the floor f (absolute):
+ * From the baseline's runs r₁..rₖ (cpuMs, each with its bound bᵢ): the median m, their range w = max(rᵢ) − min(rᵢ),
+ * and the highest and lowest the baseline could have been, high = max(rᵢ + bᵢ), low = min(rᵢ − bᵢ). From this
+ * run: the figure c with its bound b, i.e. somewhere in [c − b, c + b]. With the test's tolerance t (relative)
+ * and the floor f (absolute):
  *
- *     regress above  R = max( m·(1 + t),  m + f,  high )
- *     improve below  I = min( m·(1 − t),  m − f,  low )
+ *     regress above  R = max( m·(1 + t),  m + f,  max(high, m + w) )
+ *     improve below  I = min( m·(1 − t),  m − f,  min(low, m − w) )
  *
  *     c − b > R             → regressed    (even the lowest this run could have been is past all three)
  *     c + b > R ≥ c − b     → inconclusive (its bound straddles R: a warning, never a failure, and re-run)
@@ -21,9 +22,13 @@
  * - the tolerance (default 25%) is the user's statement of what matters, scaled to the test;
  * - the floor (default 20 ms) keeps micro-tests quiet: a 2 ms test that takes 3 ms is +50% of nothing, and
  *   scheduler jitter, a GC or a JIT tier-up is worth several ms on any test;
- * - `high` is the test's own measured noise: a test whose baseline runs spread over 300..360 ms showed that
- *   360 ms happens on an unchanged tree, so 370 ms is not evidence of a change, whatever the tolerance says. A
- *   one-run baseline has no spread and falls back on the first two terms (and its bound).
+ * - the spread is the test's own measured noise: a test whose baseline runs spread over 300..360 ms showed that
+ *   360 ms happens on an unchanged tree, so 370 ms is not evidence of a change, whatever the tolerance says;
+ *   and that identical runs differ by 60 ms, so a median 60 ms above its own is not either (m + w: with 3 runs
+ *   the range is about 1.7 standard deviations of a run). bench/gate.mjs: a Map/Set test whose baseline runs
+ *   were 144, 202 and 229 ms (the host moves it) re-ran at 230, 269 and 255 ms on the unchanged tree, over its
+ *   highest run but not over m + w = 287 ms. A one-run baseline has no spread and falls back on the first two
+ *   terms (and its bound).
  * The bound is the meter's error bound (clock resolution, workers read on a timer), as budgets use it
  * (evaluate.ts): a figure never fails on what its own measurement cannot tell apart.
  *
@@ -36,7 +41,10 @@
  * (regressed and inconclusive); `judgeReruns()` judges each of them again on the MEDIAN of its re-runs alone (the
  * first run is the suspect figure: it does not vote), against the same thresholds, and keeps what each re-run
  * measured for the output. The median of 3 needs 2 of 3 re-runs to be slow: one noisy re-run cannot fail the
- * gate, and one lucky one cannot pass a real regression.
+ * gate, and one lucky one cannot make a real regression ok. The re-runs' own spread counts as the baseline's
+ * does: re-runs that differ from each other by as much as the median rose (300, 400 and 500 ms against 300)
+ * make the verdict inconclusive, a warning that does not fail the run; the re-runs of a regression in a
+ * steady test agree (bench/gate.mjs: +20% re-ran within 7-15 ms of each other, 45 ms over its baseline).
  *
  * ## Load: with a load model (`GateOptions.load`; calibration.ts), m and high in R are scaled by the test's
  * `regress` factor, m and low in I by its `improve` one; over the cap, a regression is inconclusive.
@@ -192,18 +200,21 @@ export function spreadOf(runs: readonly Figure[], topLines?: readonly TopLine[])
   }
 }
 
+/** The range of the baseline's runs (ms): how far apart identical runs of the test were. */
+const rangeOf = (spread: BaselineSpread) => spread.maxMs - spread.minMs
+
 export function thresholdsOf(spread: BaselineSpread, tolerance: number, floorMs: number, load?: TestLoad | null): Thresholds {
   const mu = spread.medianMs * (load?.regress ?? 1)
   const md = spread.medianMs * (load?.improve ?? 1)
   const up: [ThresholdTerm, number][] = [
     ['tolerance', mu * (1 + tolerance)],
     ['floor', mu + floorMs],
-    ['spread', spread.highMs * (load?.regress ?? 1)],
+    ['spread', Math.max(spread.highMs, spread.medianMs + rangeOf(spread)) * (load?.regress ?? 1)],
   ]
   const down: [ThresholdTerm, number][] = [
     ['tolerance', md * (1 - tolerance)],
     ['floor', md - floorMs],
-    ['spread', spread.lowMs * (load?.improve ?? 1)],
+    ['spread', Math.max(0, Math.min(spread.lowMs, spread.medianMs - rangeOf(spread))) * (load?.improve ?? 1)],
   ]
   // Ties go to the earlier term: the tolerance is what the user set, so it is what the message names.
   const [regressBy, regressAboveMs] = up.reduce((best, t) => (t[1] > best[1] ? t : best))
@@ -223,6 +234,9 @@ function termText(term: ThresholdTerm, spread: BaselineSpread, tolerance: number
   const scaled = scale !== 1 ? ` × ${scale.toFixed(scale.toFixed(2) === '1.00' ? 3 : 2)} for load` : ''
   if (term === 'tolerance') return `the baseline median ${formatMs(spread.medianMs)}${scaled} ${up ? '+' : '−'} ${formatTolerance(tolerance)}`
   if (term === 'floor') return `the baseline median ${formatMs(spread.medianMs)}${scaled} ${up ? '+' : '−'} the ${formatMs(floorMs)} floor`
+  const range = rangeOf(spread)
+  if (up && spread.medianMs + range > spread.highMs) return `the baseline median ${formatMs(spread.medianMs)}${scaled} + the range of its runs, ${formatMs(range)}`
+  if (!up && spread.medianMs - range < spread.lowMs) return `the baseline median ${formatMs(spread.medianMs)}${scaled} − the range of its runs, ${formatMs(range)}`
   return up ? `the baseline's highest run, ${formatMs(spread.maxMs)},${scaled} with its bound` : `the baseline's lowest run, ${formatMs(spread.minMs)},${scaled} with its bound`
 }
 
@@ -400,6 +414,18 @@ export function judgeReruns(first: GateResult, reruns: readonly (readonly TestFi
     test.current = medianFigure(test.reruns)
     judge(test, load)
     test.reason = `median of ${measured.length} re-run${measured.length === 1 ? '' : 's'}: ${test.reason}`
+    // The re-runs' own spread, as the baseline's (thresholdsOf): re-runs of one tree that differ by more than
+    // the rise they show make that rise no evidence. bench/gate.mjs: a Map/Set test the host moves re-ran at
+    // 262, 111 and 229 ms against a 190 ms baseline (+39 ms at the median, 151 ms between its re-runs).
+    if (test.status === 'regressed' && measured.length >= 2) {
+      const cpus = measured.map((f) => f.cpuMs)
+      const range = Math.max(...cpus) - Math.min(...cpus)
+      const rise = test.current.cpuMs - test.baseline!.medianMs * (test.load?.regress ?? 1)
+      if (range >= rise) {
+        test.status = 'inconclusive'
+        test.reason = `${test.reason}; but its re-runs differ by ${formatMs(range)}, more than the ${formatMs(rise)} they rose: too noisy to judge`
+      }
+    }
     // The line diff follows the figure it explains: the lines of the median re-run when the re-runs were
     // profiled (the lower middle one for an even count); otherwise this run's stay.
     const middle = [...measured].sort((a, b) => a.cpuMs - b.cpuMs)[Math.floor((measured.length - 1) / 2)]!

@@ -55,10 +55,23 @@ describe('compare: quiet on noise', () => {
   })
 
   test('within the baseline runs\u2019 own spread: ok, even past the tolerance and the floor', () => {
-    // median 330, +8.5% and +28 ms over it, but the baseline itself ran at 360.
+    // median 330, +8.5% and +28 ms over it, but the baseline itself ran at 360, and its runs 60 ms apart.
     const r = compare(baselineOf({ [T]: [300, 330, 360] }), [fig(T, 358)], { tolerance: 0.05 })
-    expect(only(r)).toMatchObject({ status: 'ok', deltaMs: 28, thresholds: { regressBy: 'spread', regressAboveMs: 360.5 } })
+    expect(only(r)).toMatchObject({ status: 'ok', deltaMs: 28, thresholds: { regressBy: 'spread', regressAboveMs: 390 } })
     expect(r.exitCode).toBe(0)
+  })
+
+  test('the range of identical runs: a median less than that range above its own is noise', () => {
+    // bench/gate.mjs's Map/Set test: baseline runs 144, 202, 229 ms; re-runs on the unchanged tree 230-269.
+    const base = baselineOf({ [T]: [144, 229, 202] })
+    const at = (cpu: number) => only(compare(base, [fig(T, cpu)]))
+    expect(at(255)).toMatchObject({ status: 'ok', thresholds: { regressBy: 'spread', regressAboveMs: 202 + 85 } })
+    expect(at(290).status).toBe('regressed')
+    expect(at(290).reason).toMatch(/is over 287 ms \(the baseline median 202 ms \+ the range of its runs, 85\.0 ms\)/)
+    // A steady test keeps its tolerance: runs 2 ms apart do not loosen anything.
+    const steady = baselineOf({ [T]: [250, 252, 251] })
+    expect(only(compare(steady, [fig(T, 300)], { tolerance: 0.1 })).status).toBe('regressed')
+    expect(only(compare(steady, [fig(T, 300)], { tolerance: 0.1 })).thresholds.regressBy).toBe('tolerance')
   })
 
   test('run-to-run noise of a steady test: ok at the default tolerance', () => {
@@ -231,9 +244,23 @@ describe('judgeReruns', () => {
   test('the median, not the first run nor the mean, decides', () => {
     // One slow re-run of three cannot fail it, though it pulls the mean (401 ms) over 375 ms; two of three do.
     expect(only(judgeReruns(first, [[fig(T, 300)], [fig(T, 600)], [fig(T, 302)]])).status).toBe('ok')
-    expect(only(judgeReruns(first, [[fig(T, 300)], [fig(T, 500)], [fig(T, 400)]])).status).toBe('regressed')
+    expect(only(judgeReruns(first, [[fig(T, 390)], [fig(T, 420)], [fig(T, 400)]])).status).toBe('regressed')
     // Even count: the mean of the middle two.
     expect(only(judgeReruns(first, [[fig(T, 300)], [fig(T, 380)], [fig(T, 360)], [fig(T, 900)]])).current?.cpuMs).toBe(370)
+  })
+
+  test('re-runs that differ by as much as they rose: inconclusive, never failing', () => {
+    // Two of three slow, but 200 ms apart for a 100 ms rise: the re-runs are no evidence either way.
+    const noisy = only(judgeReruns(first, [[fig(T, 300)], [fig(T, 500)], [fig(T, 400)]]))
+    expect(noisy.status).toBe('inconclusive')
+    expect(noisy.reason).toMatch(/is over .*; but its re-runs differ by 200 ms, more than the 100 ms they rose: too noisy to judge$/)
+    // bench/gate.mjs's Map/Set test against its 175-201 ms baseline: re-runs 262, 111 and 229 ms.
+    const base2 = baselineOf({ [T]: [190, 201, 175] })
+    const first2 = compare(base2, [fig(T, 219)], { tolerance: 0.1 })
+    expect(only(first2).status).toBe('regressed')
+    const r = judgeReruns(first2, [[fig(T, 262)], [fig(T, 111)], [fig(T, 229)]])
+    expect(only(r).status).toBe('inconclusive')
+    expect(r.exitCode).toBe(0)
   })
 
   test('re-runs that did not measure the test: counted, and the first figure stands when none did', () => {
