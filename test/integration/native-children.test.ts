@@ -59,7 +59,10 @@ test.runIf(linux)('native children: counted, their OS CPU on the test that spawn
   expect(viaSh.cpuWorkersUs, 'the Node child by its own clocks').toBeGreaterThan(100_000)
   const wrapper = s.native.find((p) => p.wraps.length)!
   expect(wrapper.command).toMatch(/^sh -c .*burn\.mjs/)
-  expect(test('spawns nothing').cpuNativeUs).toBe(0)
+  // Nothing of its own. What may land here, as above, is a native process of an earlier test still alive in
+  // its window (esbuild's service process: a native process's CPU goes to the windows its time falls in):
+  // 46 us of it failed an exact 0 in one CI run. Its own spawns would be whole milliseconds.
+  expect(test('spawns nothing').cpuNativeUs).toBeLessThan(30_000)
 
   // report.json: each such process, and per test a part with no samples and no lines.
   const report: JsonReport = JSON.parse(fs.readFileSync(path.join(r.root, '.vitest-profile', 'report', 'report.json'), 'utf8'))
