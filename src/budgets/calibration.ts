@@ -27,7 +27,7 @@
  *     s_t = the test's own: median of its baseline runs' (helpersMs − boundMs) / median cpuMs
  *     o   = the share of its CPU in the workers and processes it started: median workersMs / median cpuMs
  *     own = a + (m − a) · min(4, s_t / s_p)
- *     factor_t = (1 − o) · own + o · max(a, m)     (for improvements: o · min(a, m))
+ *     factor_t = (1 − o) · own + o · max(a, m)     (for improvements: the same with min(a, m))
  *
  * All of a test's CPU moves with the core (a); what a loaded machine adds beyond that comes with the work it
  * leaves to V8's background threads, so the memory part's extra slowdown applies in proportion to how much of
