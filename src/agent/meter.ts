@@ -31,7 +31,7 @@ import { createRequire, syncBuiltinESMExports } from 'node:module'
 import { Worker, MessagePort, getEnvironmentData, isMainThread, setEnvironmentData, threadId } from 'node:worker_threads'
 import { setInterval as realSetInterval } from 'node:timers'
 import { nowUs } from '../spool/format.js'
-import { pickCpuClock, type CpuClock } from './cpu-clock.js'
+import { pickCpuClock, settleCpuClock, type CpuClock } from './cpu-clock.js'
 import { CORES, TICK_US, liveCpu, reapedCpu } from './proc-stat.js'
 import { processCpu, profilerThreadCpu } from './meter-helpers.js'
 
@@ -128,8 +128,11 @@ function forgetThread(tid: number): void {
 }
 
 /**
- * How stale a schedstat reading can be: the kernel adds a running thread's time at its scheduler ticks, so a
- * reading lags by up to one tick (steps of up to 4 ms seen on this host, CONFIG_HZ 250). One at each end.
+ * How stale a reading of a running thread's CPU can be: the kernel adds its time at its scheduler ticks, so a
+ * figure lags by up to one tick (steps of up to 4 ms seen on this host, CONFIG_HZ 250). A window's difference
+ * is off by less than one tick either way (both ends lag, in the same direction); counted at both ends, the
+ * bound also covers kernels down to 125 Hz. The test's own thread settles its clock first and has no such
+ * error (cpu-clock.ts settleCpuClock); a worker read from outside, while it runs, does.
  */
 const SCHEDSTAT_STALE_US = 4000
 
@@ -179,6 +182,12 @@ function publishOwn(): void {
   t.floats[tFloat(slotOf(threadId), 0)] = ownClock().read()
 }
 
+/** The test thread's own CPU, current (see settleCpuClock), and whether it could be made so. */
+function readOwnSettled(): { us: number; settled: boolean } {
+  const settled = settleCpuClock()
+  return { us: ownClock().read(), settled }
+}
+
 /**
  * Installs the meter in the calling thread: its slot, the hooks that record its children, and what tells its
  * creator its last CPU. Idempotent per thread.
@@ -204,6 +213,7 @@ export function installMeter(options: { preloadFile?: string } = {}): void {
       if (Atomics.compareExchange(t.ints, 1, seen, threadId) === seen) break
     }
     process.on('exit', () => {
+      settleCpuClock()
       publishOwn()
       Atomics.store(t.ints, tInt(slot, 3), 1)
     })
@@ -393,6 +403,8 @@ function readThread(tid: number): ThreadReading {
 export interface MeterMark {
   at: number
   own: number
+  /** `own` was read with the clock settled (exact), not up to a tick behind. */
+  ownSettled: boolean
   ownSync: number
   ownOverhead: number
   threads: Map<number, ThreadReading>
@@ -455,7 +467,8 @@ export function mark(): MeterMark {
   }
   const slot = slotOf(threadId)
   const proc = processCpu()
-  return { at: nowUs(), own: ownClock().read(), ownSync: t.floats[tFloat(slot, 1)]!, ownOverhead: t.floats[tFloat(slot, 2)]!, threads, children, exitedAtMark, process: proc, profiler: proc === null ? 0 : profilerThreadCpu(threadCpuOf) }
+  const own = readOwnSettled()
+  return { at: nowUs(), own: own.us, ownSettled: own.settled, ownSync: t.floats[tFloat(slot, 1)]!, ownOverhead: t.floats[tFloat(slot, 2)]!, threads, children, exitedAtMark, process: proc, profiler: proc === null ? 0 : profilerThreadCpu(threadCpuOf) }
 }
 
 
@@ -467,10 +480,12 @@ export function measureSince(m: MeterMark): Measurement {
   const notes: string[] = []
   let boundUs = 0
   const kind = ownClock().kind
-  const ownUs = ownClock().read() - m.own
+  const own = readOwnSettled()
+  const ownUs = own.us - m.own
   const mainUs = Math.max(0, ownUs - (t.floats[tFloat(slotOf(threadId), 2)]! - m.ownOverhead))
   if (kind === 'none') notes.push('the test thread has no CPU clock here')
-  if (kind === 'schedstat') boundUs += 2 * SCHEDSTAT_STALE_US
+  // Both kinds lag a running thread by up to a tick unless settled (threadCpuUsage too: getrusage(RUSAGE_THREAD)).
+  if ((kind === 'schedstat' || kind === 'thread-cpu-usage') && !(own.settled && m.ownSettled)) boundUs += 2 * SCHEDSTAT_STALE_US
   // A clock tick of the coarser clocks, at each end.
   if (kind === 'process-cpu-usage') notes.push("the test thread's clock counts its whole process")
 

@@ -8,7 +8,8 @@
  * baseline and a plain gate run, and grows with the suite: the memory part's GC cost would move for reasons
  * that are not the machine's. A fresh process with a fixed live heap measures the same work every time.
  *
- * The clock is the probe's main-thread CPU, as a test's is: `process.threadCpuUsage` (Node >= 22.19); else
+ * The clock is the probe's main-thread CPU, as a test's is: `process.threadCpuUsage` (Node >= 22.19), each read
+ * after a 20 µs sleep that brings it up to date (as the budget meter does: agent/cpu-clock.ts); else
  * Linux's /proc/thread-self/schedstat, whose figure only moves at the scheduler's ticks (4 ms here, coarse for
  * 10-20 ms parts): the arithmetic part, which never blocks, is its wall time less its time in the run queue (the
  * file's second field); the memory part, whose thread can block on the GC's helpers, waits for the figure to
@@ -65,7 +66,11 @@ export function probeMain(req: (id: string) => unknown, reps: number, version: n
   const threadCpuUsage = (process as { threadCpuUsage?: () => { user: number; system: number } }).threadCpuUsage
   if (typeof threadCpuUsage === 'function') {
     clock = 'thread'
+    // threadCpuUsage lags a running thread by up to a scheduler tick, as schedstat does; a 20 µs sleep first
+    // makes it current (agent/cpu-clock.ts settleCpuClock: 4 ms of error on an 80 ms part otherwise).
+    const cell = new Int32Array(new SharedArrayBuffer(4))
     const own = () => {
+      Atomics.wait(cell, 0, 0, 0.02)
       const u = threadCpuUsage.call(process)
       return u.user + u.system
     }
