@@ -22,7 +22,7 @@ import { nowUs } from '../spool/format.js'
 import type { ThreadAgent } from './thread-agent.js'
 import { debug } from './debug.js'
 
-import { CORES, TICK_US, liveCpu, reapedCpu } from './proc-stat.js'
+import { TICK_US, coreCount, liveCpu, reapedCpu } from './proc-stat.js'
 
 export const hasOsChildClock = reapedCpu() !== null
 
@@ -90,7 +90,7 @@ export class ChildCpu {
    * read 0 until it exited).
    */
   private bound(t: Tracked, cpu: number): number {
-    return Math.min(Math.max(cpu, t.lastCpu), (nowUs() - t.spawnedAt) * CORES + TICK_US)
+    return Math.min(Math.max(cpu, t.lastCpu), (nowUs() - t.spawnedAt) * coreCount() + TICK_US)
   }
 
   /** Reads every live child while one that is not Node lives; records those that grew. */
@@ -155,7 +155,7 @@ export class ChildCpu {
     let cpu: number | null = null
     if (before !== null && after !== null) {
       // The thread was blocked in the call: only another thread's children can have been reaped meanwhile.
-      cpu = Math.min(Math.max(0, after - before), (end - start) * CORES + TICK_US)
+      cpu = Math.min(Math.max(0, after - before), (end - start) * coreCount() + TICK_US)
       if (this.reaped !== null) this.reaped = after
     }
     const [file, rest, options] = args

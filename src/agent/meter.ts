@@ -32,7 +32,7 @@ import { Worker, MessagePort, getEnvironmentData, isMainThread, setEnvironmentDa
 import { setInterval as realSetInterval } from 'node:timers'
 import { nowUs } from '../spool/format.js'
 import { pickCpuClock, settleCpuClock, type CpuClock } from './cpu-clock.js'
-import { CORES, TICK_US, liveCpu, reapedCpu } from './proc-stat.js'
+import { TICK_US, coreCount, liveCpu, reapedCpu } from './proc-stat.js'
 import { processCpu, profilerThreadCpu } from './meter-helpers.js'
 
 const TABLE_KEY = 'vitest-profiler.meter-table'
@@ -529,7 +529,7 @@ export function measureSince(m: MeterMark): Measurement {
     }
     processesUs += Math.max(0, sum)
     // No child can have spent more than every core for the whole window.
-    processesUs = Math.min(processesUs, (at - m.at) * CORES + TICK_US)
+    processesUs = Math.min(processesUs, (at - m.at) * coreCount() + TICK_US)
   }
   const helpers =
     processNow !== null && m.process !== null && kind !== 'process-cpu-usage' && kind !== 'none' ? processNow - m.process - ownUs - threadsRawUs - (profilerThreadCpu(threadCpuOf) - m.profiler) : null

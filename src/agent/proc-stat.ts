@@ -3,7 +3,7 @@
  * by child-cpu.ts (the profile's record of children) and meter.ts (budgets). null wherever there is no /proc.
  */
 import { readFileSync } from 'node:fs'
-import { availableParallelism, cpus } from 'node:os'
+import { createRequire } from 'node:module'
 
 /**
  * Clock ticks per second of /proc's CPU fields: USER_HZ, which is 100 on every Linux architecture Node runs on
@@ -11,7 +11,19 @@ import { availableParallelism, cpus } from 'node:os'
  * sysconf(), and spawning `getconf` from every agent would cost a process per thread.
  */
 export const TICK_US = 10_000
-export const CORES = (availableParallelism?.() ?? cpus().length) || 1
+let cores = 0
+/**
+ * The machine's cores: no child can have spent more than all of them for the whole window. Loaded at first use:
+ * `node:os` is not otherwise loaded in a worker thread, and a static import cost every worker 0.9 ms of CPU
+ * (the meter's preload is in every thread of a budgets-only run; bench/meter-cost.mjs).
+ */
+export function coreCount(): number {
+  if (cores === 0) {
+    const os = createRequire(`${process.cwd()}/`)('node:os') as typeof import('node:os')
+    cores = (os.availableParallelism?.() ?? os.cpus().length) || 1
+  }
+  return cores
+}
 
 /** CPU (us) of a /proc stat file's fields, numbered as in proc(5); null when the file cannot be read. */
 export function statFields(file: string, fields: number[]): number | null {

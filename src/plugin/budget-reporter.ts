@@ -12,11 +12,10 @@ import * as path from 'node:path'
 import pc from 'picocolors'
 import { attemptsInOrder, budgetOf, closingLine, inconclusiveLines, totals, type BudgetedTest } from '../budgets/summary.js'
 import { stdoutIsMachineReadable, type ReporterConfigLike } from './stdout-owner.js'
-import { ProfileReporter } from './reporter.js'
+import type { ProfileReporter } from './reporter.js'
 import { endRun, type PlannedRun } from './run-dir.js'
 import type { ResolvedOptions } from './options.js'
 import type { JsonReport } from '../report/schema.js'
-import { formatBudgets } from '../report/terminal.js'
 import { RUN_MANIFEST_FILE } from '../spool/format.js'
 
 interface TestCaseLike {
@@ -56,25 +55,35 @@ export interface BudgetRunInfo {
 type VitestLike = ConstructorParameters<typeof ProfileReporter>[1] & { config: ReporterConfigLike & { watch?: boolean } }
 
 export class BudgetSummaryReporter {
-  private readonly sampled: ProfileReporter | null
+  /**
+   * The reader of the planned run, created when a test thread first made it (a line or function budget): the
+   * attribution and report code is loaded only then (most runs never sample).
+   */
+  private sampled: ProfileReporter | null = null
 
   constructor(
     private readonly vitest: VitestLike,
     private readonly info?: BudgetRunInfo,
-  ) {
-    const run = info?.run
-    this.sampled = run
-      ? new ProfileReporter({ run, options: { ...info.options, summary: false }, end: () => endRun({ runDir: run.runDir, manifest: run.manifest }) }, vitest, true)
-      : null
+  ) {}
+
+  async onTestRunStart(): Promise<void> {
+    await this.sampled?.onTestRunStart()
   }
 
-  onTestRunStart(): void {
-    this.sampled?.onTestRunStart()
+  private async sampledReport(): Promise<JsonReport | null> {
+    const info = this.info
+    if (!info || !fs.existsSync(path.join(info.run.runDir, RUN_MANIFEST_FILE))) return null
+    if (!this.sampled) {
+      const { ProfileReporter } = await import('./reporter.js')
+      const run = info.run
+      this.sampled = new ProfileReporter({ run, options: { ...info.options, summary: false }, end: () => endRun({ runDir: run.runDir, manifest: run.manifest }) }, this.vitest, true)
+    }
+    return this.sampled.onTestRunEnd()
   }
 
   async onTestRunEnd(modules: readonly TestModuleLike[]): Promise<void> {
     try {
-      const report = this.info && fs.existsSync(path.join(this.info.run.runDir, RUN_MANIFEST_FILE)) ? await this.sampled!.onTestRunEnd() : null
+      const report = await this.sampledReport()
       this.cleanUp()
       const tests = collectBudgets(modules ?? [])
       if (tests.length === 0) return
@@ -89,6 +98,7 @@ export class BudgetSummaryReporter {
         }
         out.push(pc.dim('line and function budgets: sampling was turned on in their tests\' threads, from the first such test on (report: ' + path.join(this.info!.run.outputDir, 'report', 'report.json') + ')'))
         // The report's own closing line counts only the sampled tests: ours (below) counts them all.
+        const { formatBudgets } = await import('../report/terminal.js')
         out.push(...formatBudgets(report, pc.isColorSupported).split('\n').filter((l) => l && !/budgets: \d+ passed/.test(l)))
         if (report.budgets.failedAfterRun.length) process.exitCode = 1
         out.push(...inconclusiveLines(tests.filter((t) => !byId.has(t.id))))

@@ -8,15 +8,15 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { distFile } from './dist-path.js'
 import type { ResolvedOptions } from './options.js'
 import { planRun, setupOptions, setupStubSource, type PlannedRun } from './run-dir.js'
 import type { InjectableConfig } from './inject.js'
 import { BudgetSummaryReporter } from './budget-reporter.js'
-import { GateReporter } from './gate-reporter.js'
+import { gateMode } from './gate-mode.js'
 import type { VitestLike } from './session.js'
 
-const meterPath = (): string => fileURLToPath(new URL('./agent/meter.cjs', import.meta.url))
+const meterPath = (): string => distFile('agent/meter.cjs')
 const INSTRUMENTED = Symbol.for('vitest-profiler.budgets-instrumented')
 
 /**
@@ -32,8 +32,12 @@ function writeStub(options: ResolvedOptions, lazyRun: PlannedRun, root: string):
   return file
 }
 
-/** Instruments every project of a run that does not profile, and adds the budgets' closing line. */
-export function instrumentForBudgets(vitest: VitestLike, options: ResolvedOptions, reportersReady: boolean): void {
+/**
+ * Instruments every project of a run that does not profile, and adds the budgets' closing line. The gate's code
+ * is loaded only when the gate runs (a baseline to compare or to write), as the profiling session's is only
+ * for a profiling run (index.ts).
+ */
+export async function instrumentForBudgets(vitest: VitestLike, options: ResolvedOptions, reportersReady: boolean): Promise<void> {
   const holder = vitest as unknown as Record<symbol, boolean | undefined>
   if (holder[INSTRUMENTED]) return
   holder[INSTRUMENTED] = true
@@ -58,8 +62,11 @@ export function instrumentForBudgets(vitest: VitestLike, options: ResolvedOption
   instrument()
   vitest.onAfterSetServer?.(instrument)
   const reporter = new BudgetSummaryReporter(vitest, { run: lazyRun, stub, options })
-  const gate = new GateReporter(vitest as never, options, false)
-  const added = gate.active ? [reporter, gate] : [reporter]
+  const added: object[] = [reporter]
+  if (gateMode(vitest.config.root, options).active) {
+    const { GateReporter } = await import('./gate-reporter.js')
+    added.push(new GateReporter(vitest as never, options, false))
+  }
   if (reportersReady && vitest.reporters) vitest.reporters.push(...added)
   else vitest.config.reporters.push(...added)
 }

@@ -11,7 +11,7 @@
 import type { Plugin } from 'vite'
 import { resolveOptions, type ProfilerOptions, type ResolvedOptions } from './options.js'
 import { DISABLED_BY_CONFIG, isProfilingOn } from './activation.js'
-import { ProfileSession, type VitestLike } from './session.js'
+import type { VitestLike } from './session.js'
 import { instrumentForBudgets } from './budgets-only.js'
 import { withCliOptions } from './cli-flags.js'
 import { ignoreOutputDir } from './watch-ignore.js'
@@ -20,9 +20,18 @@ export type { ProfilerOptions } from './options.js'
 
 const SESSION = Symbol.for('vitest-profiler.session')
 
-function ensureSession(vitest: VitestLike, options: ResolvedOptions, reportersReady: boolean): void {
-  const holder = vitest as unknown as Record<symbol, ProfileSession | undefined>
-  if (!holder[SESSION]) holder[SESSION] = ProfileSession.attach(vitest, options, reportersReady)
+/**
+ * The profiling session's code (the run folder, attribution, every report: most of this package) is loaded only
+ * when a run profiles: importing all of it cost a budgets-only run about 17 ms of compilation in vitest's
+ * process (bench/meter-cost.mjs). vitest awaits configureVitest and reporters' onInit, so the import is done
+ * before any pool starts.
+ */
+async function ensureSession(vitest: VitestLike, options: ResolvedOptions, reportersReady: boolean): Promise<void> {
+  const holder = vitest as unknown as Record<symbol, unknown>
+  if (holder[SESSION]) return
+  holder[SESSION] = true
+  const { ProfileSession } = await import('./session.js')
+  holder[SESSION] = ProfileSession.attach(vitest, options, reportersReady)
 }
 
 export default function profiler(options?: ProfilerOptions): Plugin {
@@ -45,10 +54,10 @@ export default function profiler(options?: ProfilerOptions): Plugin {
       return ignore
     },
     // @ts-expect-error: configureVitest is vitest's hook, unknown to vite's Plugin type.
-    configureVitest({ vitest }: { vitest: VitestLike }) {
+    async configureVitest({ vitest }: { vitest: VitestLike }) {
       // Profiling off: budgets are still checked, with CPU clocks alone.
-      if (on) ensureSession(vitest, resolved, false)
-      else instrumentForBudgets(vitest, resolved, false)
+      if (on) await ensureSession(vitest, resolved, false)
+      else await instrumentForBudgets(vitest, resolved, false)
     },
   }
 }
@@ -57,4 +66,3 @@ function defaultReporters(): unknown[] {
   return process.env.GITHUB_ACTIONS === 'true' ? ['default', 'github-actions'] : ['default']
 }
 
-export { ProfileSession }

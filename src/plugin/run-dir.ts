@@ -5,13 +5,14 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pathToFileURL } from 'node:url'
 import { SPOOL_VERSION, nowUs, type AgentConfig, type RunManifest } from '../spool/format.js'
 import { materializeRun, writeManifest, type RunFiles } from '../spool/run-files.js'
 export { materializeRun, writeManifest }
 import type { ResolvedOptions } from './options.js'
 import type { BudgetSetupOptions } from '../budgets/attempt.js'
 import { gateMode } from './gate-mode.js'
+import { distFile } from './dist-path.js'
 
 export interface Run {
   runId: string
@@ -25,8 +26,8 @@ export interface Run {
 
 
 /** dist/agent/preload.cjs, next to this bundle's own file. */
-export const agentPath = (): string => fileURLToPath(new URL('./agent/preload.cjs', import.meta.url))
-export const setupFilePath = (): string => fileURLToPath(new URL('./agent/setup.js', import.meta.url))
+export const agentPath = (): string => distFile('agent/preload.cjs')
+export const setupFilePath = (): string => distFile('agent/setup.js')
 
 /**
  * `setupPath`: a watch re-run's new run keeps the session's setup stub (its source names no run: the run is the
