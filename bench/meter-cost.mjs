@@ -7,9 +7,10 @@
 // Then what the meter's preload costs where it is loaded (the budgets-only mode's fixed cost, which a whole
 // suite's wall and CPU are too noisy on this host to show at 1%): in a worker thread, the thread's own CPU from
 // its creation to its first line of code (/proc/thread-self/schedstat) with and without `--require` of the
-// preload in its execArgv, interleaved; in a process (a vitest forks worker), `node -e 0` with and without it,
-// CPU from this process's reaped-children clock in batches. A fork()ed child of a test pays nothing: the
-// preload is not passed on (agent/meter.ts, withoutPreload), which the last row checks.
+// preload in its execArgv, interleaved; in a process (a vitest forks worker), `node -e` with and without it, the
+// process's CPU at its first line. A fork()ed child of a test pays nothing: the
+// preload is not passed on (agent/meter.ts, withoutPreload), which the last row checks. Last, what importing our
+// modules costs once per process: the plugin's entry in vitest's process, the budgets setup file in a test's.
 //
 //   node bench/meter-cost.mjs        (needs dist/: npm run bench builds it)
 import { createRequire } from 'node:module'
@@ -18,7 +19,8 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { fileURLToPath } from 'node:url'
+import { repoRoot } from './variants.mjs'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const meterFile = fileURLToPath(new URL('../dist/agent/meter.cjs', import.meta.url))
 const { mark, measureSince } = createRequire(import.meta.url)(meterFile)
@@ -77,7 +79,10 @@ const hasProc = (() => {
 if (!hasProc) console.log('\npreload cost: skipped (no /proc here: the per-thread and per-process clocks it reads)')
 else {
   // The worker reads its own thread's CPU as its first line: its start (Node's bootstrap, then the preload).
-  const firstLine = "const f = require('node:fs').readFileSync('/proc/thread-self/schedstat', 'latin1'); require('node:worker_threads').parentPort.postMessage(Number(f.split(' ')[0]) / 1000)"
+  // A 20 µs sleep first brings the figure up to date (agent/cpu-clock.ts settleCpuClock: read while running it
+  // lags by up to a 4 ms tick, and the medians of such readings were off by whole ticks).
+  const firstLine =
+    "Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 0.02); const f = require('node:fs').readFileSync('/proc/thread-self/schedstat', 'latin1'); require('node:worker_threads').parentPort.postMessage(Number(f.split(' ')[0]) / 1000)"
   const workerStartUs = async (execArgv) => {
     const w = new Worker(firstLine, { eval: true, execArgv })
     const [us] = await Promise.all([new Promise((r) => w.once('message', r)), new Promise((r) => w.once('exit', r))])
@@ -89,18 +94,13 @@ else {
     threads.bare.push(await workerStartUs([]))
     threads.meter.push(await workerStartUs(['--require', meterFile]))
   }
-  const reapedMs = () => {
-    const f = readFileSync('/proc/self/stat', 'latin1')
-    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ')
-    return (Number(rest[13]) + Number(rest[14])) * 10
-  }
+  // A process's CPU (every thread of it) at its first line: getrusage is exact for the calling thread. (Its
+  // reaped-children ticks, counted over batches of 10 processes, gave 2-17 ms for the same preload.)
+  const processFirstLine = "const u = process.cpuUsage(); process.stdout.write(String(u.user + u.system))"
   const procs = { bare: [], meter: [] }
-  const BATCH = 10
-  for (let round = 0; round < 6; round++) {
-    for (const [k, args] of [['bare', ['-e', '0']], ['meter', ['--require', meterFile, '-e', '0']]]) {
-      const c0 = reapedMs()
-      for (let i = 0; i < BATCH; i++) spawnSync(process.execPath, args)
-      procs[k].push((reapedMs() - c0) / BATCH)
+  for (let round = 0; round < 30; round++) {
+    for (const [k, args] of [['bare', ['-e', processFirstLine]], ['meter', ['--require', meterFile, '-e', processFirstLine]]]) {
+      procs[k].push(Number(spawnSync(process.execPath, args, { encoding: 'utf8' }).stdout) / 1000)
     }
   }
   // A test's fork(): started from a thread with the meter installed (as a vitest worker has it), it must not
@@ -121,7 +121,7 @@ else {
   const ms = (us) => `${(us / 1000).toFixed(2)} ms`
   const t = { bare: median(threads.bare), meter: median(threads.meter) }
   const p = { bare: median(procs.bare), meter: median(procs.meter) }
-  console.log('\npreload cost: CPU to start with and without the meter preload (medians; worker threads 30 interleaved, processes 6 batches of 10)')
+  console.log('\npreload cost: CPU to start with and without the meter preload (medians of 30, interleaved)')
   console.log('| where | without | with the preload | the preload |')
   console.log('|:--|--:|--:|--:|')
   console.log(`| a worker thread (its own CPU to its first line) | ${ms(t.bare)} | ${ms(t.meter)} | ${ms(t.meter - t.bare)} |`)
@@ -129,4 +129,40 @@ else {
   const leaked = forkedArgv.some((a) => a.includes('meter.cjs'))
   console.log(`| a test's fork()ed child | - | - | ${leaked ? 'the preload was passed on: BUG' : 'none (not passed on)'} |`)
   if (leaked) process.exitCode = 1
+  moduleCosts()
+}
+
+// ---- what importing our modules costs, once per process ----
+// In vitest's own process, the plugin's entry (imported from the user's config; every run pays it, profiling
+// or not); in each test process, the budgets setup file (dist/agent/setup.js, which the per-run stub imports).
+// Each in a fresh process with what vitest has loaded by then already loaded, a GC first (the heap vitest left
+// may be due one, which is not ours), then the process's CPU (every thread: V8 compiles on helper threads) for
+// the import, against importing a module of one line in the same state. 12 rounds, interleaved; medians.
+function moduleCosts() {
+  const dist = path.join(path.dirname(meterFile), '..')
+  const url = (f) => JSON.stringify(pathToFileURL(path.join(dist, f)).href)
+  const timed = (before, what) =>
+    `const cpu = () => { const u = process.cpuUsage(); return u.user + u.system }; ${before}; globalThis.gc(); const t0 = cpu(); ${what}; process.stdout.write(String(cpu() - t0))`
+  const oneLine = `await import('data:text/javascript,export default 1')`
+  const cases = [
+    ['the plugin, in vitest\'s process (its entry, and profiler() called)', [], "await import('vitest/node'); await import('picocolors')", `const m = await import(${url('index.js')}); m.default({})`],
+    ['the budgets setup file, in a test process (meter preload loaded)', ['--require', meterFile], "await import('vitest')", `await import(${url('agent/setup.js')})`],
+  ]
+  const rows = []
+  for (const [what, preArgs, before, body] of cases) {
+    const ours = []
+    const empty = []
+    for (let round = 0; round < 12; round++) {
+      for (const [into, code] of [[ours, timed(before, body)], [empty, timed(before, oneLine)]]) {
+        const r = spawnSync(process.execPath, [...preArgs, '--expose-gc', '--input-type=module', '-e', code], { cwd: repoRoot, encoding: 'utf8' })
+        if (r.status !== 0) throw new Error(`module cost (${what}) failed: ${r.stderr.slice(0, 400)}`)
+        into.push(Number(r.stdout) / 1000)
+      }
+    }
+    rows.push([what, median(empty), median(ours)])
+  }
+  console.log('\nmodule cost: CPU of importing our modules, once per process (medians of 12, interleaved with a one-line module)')
+  console.log('| what | a one-line module | ours | ours, extra |')
+  console.log('|:--|--:|--:|--:|')
+  for (const [what, empty, ours] of rows) console.log(`| ${what} | ${empty.toFixed(2)} ms | ${ours.toFixed(2)} ms | ${(ours - empty).toFixed(2)} ms |`)
 }
