@@ -52,9 +52,17 @@ export function buildReport(a: Attribution, options: ModelOptions = {}): JsonRep
   if (a.tests.some((t) => t.ref.kind === 'test' && t.ref.window.sharedWith.length)) {
     notes.push('concurrent tests (test.concurrent) overlap: samples inside overlapping windows are counted in each of them (shared)')
   }
-  const unknownNative = a.tree.native.filter((p) => p.cpuUs === null)
+  // A shell that started Node is counted by its Node child (terminal: "started Node, counted there"), not here.
+  const unknownNative = a.tree.native.filter((p) => p.cpuUs === null && p.wraps.length === 0)
   if (unknownNative.length) {
-    notes.push(`CPU unknown for ${unknownNative.length} process(es) that are not Node (no OS reading on this platform): only their wall time is known`)
+    // On Linux a child's CPU is read at its exit: one still running when the thread that started it ended was
+    // never read (the note said "no OS reading on this platform" for those too).
+    const unseen = unknownNative.filter((p) => p.to === null).length
+    const why = [
+      ...(unseen ? [`${unseen} still running when the thread that started ${unseen === 1 ? 'it' : 'them'} ended: no exit seen, no reading`] : []),
+      ...(unknownNative.length > unseen ? [`${unknownNative.length - unseen} with no OS reading on this platform: only their wall time is known`] : []),
+    ]
+    notes.push(`CPU unknown for ${unknownNative.length} process(es) that are not Node (${why.join('; ')})`)
   }
   const native = nativeByBucket(a.tree, a.windows)
   const counts = threadCounts(a.tree)

@@ -105,6 +105,21 @@ describe('the report', () => {
     expect(lineShares + t.native[0]!.share).toBeLessThanOrEqual(1.0001)
   })
 
+  test('a child whose CPU is unknown: said why (its exit was not seen, or no OS reading); a wrapping shell is not one', () => {
+    const unknownNote = (r: ReturnType<typeof buildReport>) => r.notes.filter((n) => n.startsWith('CPU unknown for'))
+    expect(unknownNote(report)).toEqual([])
+    const service = a.tree.native.find((p) => p.parent === '7321-2')!
+    const wrapper = a.tree.native.find((p) => p.wraps.length > 0)!
+    const sync = a.tree.native.find((p) => p.sync)!
+    const changed = (p: (typeof a.tree.native)[number]) =>
+      p === service ? { ...p, cpuUs: null, readings: [] } : p === wrapper ? { ...p, cpuUs: null, to: null } : p === sync ? { ...p, cpuUs: null } : p
+    const r = buildReport({ ...a, tree: { ...a.tree, native: a.tree.native.map(changed) } })
+    // (On a recorded Linux run the note said "no OS reading on this platform" for all of them, the shell too.)
+    expect(unknownNote(r)).toEqual([
+      'CPU unknown for 2 process(es) that are not Node (1 still running when the thread that started it ended: no exit seen, no reading; 1 with no OS reading on this platform: only their wall time is known)',
+    ])
+  })
+
   test('the terminal: the count in words, and a row with CPU and no lines', () => {
     const text = formatTerminal(report, { color: false, width: 160, topLines: 5, files: [] })
     expect(text).toContain('threads/processes seen: 9 (6 not Node: CPU from the OS, no lines; 1 started Node, counted there), profiles received: 3')
