@@ -12,9 +12,10 @@
 //    --update-baseline --runs 5 --config vitest.unprofiled.config.ts` (the installed bin, profiling off), while
 //    the busy process of step 2 already runs (GATE_BENCH_BASELINE_LOAD=unloaded: before it starts, so that the
 //    calibration probe has a machine state to correct for; with 3 runs that gave 1 false failure of 20 on
-//    2026-12-01, the Map/Set test against three runs of 178-187 ms when its gate runs spanned 109-237 ms). A profiled baseline (GATE_BENCH_BASELINE=profiled) carries the sampler's cost in every
-//    sampled thread: the loop target measured 253-262 ms profiled against 248-257 ms unprofiled, and a 20%
-//    raise then showed as +13% and was missed in 10 of 20 runs.
+//    2026-12-01, the Map/Set test against three runs of 178-187 ms when its gate runs spanned 109-237 ms).
+//    A profiled baseline (GATE_BENCH_BASELINE=profiled) carries the sampler's cost in every sampled thread:
+//    the loop target measured 253-262 ms profiled against 248-257 ms unprofiled, and a 20% raise then showed
+//    as +13% and was missed in 10 of 20 runs.
 // 2. While another process (`node -e 'for(;;){}'`) keeps one core busy: plain `vitest run` (the gate, default
 //    tolerance 10%, floor 20 ms, 3 re-runs) N times in a row on the unchanged suite. A false failure is a run
 //    that exits 3 (regressed); the target is 0 of N.
@@ -35,7 +36,8 @@
 //
 //   node bench/gate.mjs            (npm run bench builds dist/ first; this script needs dist/)
 //   env: GATE_BENCH_RUNS (gate runs per stated figure, default 20), GATE_BENCH_STEP_RUNS (runs per search step,
-//        default 10), GATE_BENCH_RAISES (search steps in %, default 17,15,12,10), GATE_BENCH_BASELINE_RUNS (default 3),
+//        default 10), GATE_BENCH_RAISES (search steps in %, default 17,15,12,10), GATE_BENCH_BASELINE_RUNS (default 5),
+//        GATE_BENCH_BASELINE_LOAD (loaded, default: made with the busy core; unloaded: before it starts),
 //        GATE_BENCH_BASELINE (unprofiled, default: the bin with vitest.unprofiled.config.ts, profiler({ enabled:
 //        false }); profiled: the bin as it is, with samples and top lines), GATE_BENCH_BUDGET (s: no search step is
 //        started that would end after it, default 840), GATE_BENCH_TIMEOUT (s per vitest run, default 180)

@@ -17,7 +17,8 @@
  *   child before it returns.
  * Elsewhere there is no such file: `cpu: null`, and the report says the CPU is unknown (wall time only).
  */
-import { createRequire, syncBuiltinESMExports } from 'node:module'
+import { syncBuiltinESMExports } from 'node:module'
+import { builtinExports } from './builtin.js'
 import { nowUs } from '../spool/format.js'
 import type { ThreadAgent } from './thread-agent.js'
 import { debug } from './debug.js'
@@ -116,7 +117,7 @@ export class ChildCpu {
    * these only time the call), once per thread.
    */
   wrapSyncSpawns(): void {
-    const cp = createRequire(`${process.cwd()}/`)('node:child_process') as Record<string | symbol, unknown>
+    const cp = builtinExports('node:child_process')
     if (cp[SYNC_PATCHED]) return
     cp[SYNC_PATCHED] = true
     for (const name of ['spawnSync', 'execSync', 'execFileSync'] as const) {

@@ -4,7 +4,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs'
 import { isMainThread } from 'node:worker_threads'
-import { nowUs } from '../spool/format.js'
+import { monoMs } from '../spool/format.js'
 
 /** The whole process's CPU (us), where the difference from its test's threads means something (see helpersUs). */
 export function processCpu(): number | null {
@@ -29,7 +29,7 @@ const LIST_EVERY_MS = 1000
 /** The profiler's sampling threads' CPU (us) in this process (read by `threadCpuOf`); 0 without /proc or profiling. */
 export function profilerThreadCpu(threadCpuOf: (tid: number) => number | null): number {
   if (noProc) return 0
-  const now = nowUs() / 1000
+  const now = monoMs()
   if (now - listedAt >= LIST_EVERY_MS) {
     listedAt = now
     try {

@@ -27,7 +27,8 @@
  */
 import { closeSync, openSync, readSync, readlinkSync } from 'node:fs'
 import { ChildProcess } from 'node:child_process'
-import { createRequire, syncBuiltinESMExports } from 'node:module'
+import { syncBuiltinESMExports } from 'node:module'
+import { builtinExports } from './builtin.js'
 import { Worker, MessagePort, getEnvironmentData, isMainThread, setEnvironmentData, threadId } from 'node:worker_threads'
 import { setInterval as realSetInterval } from 'node:timers'
 import { nowUs } from '../spool/format.js'
@@ -336,7 +337,7 @@ function liveChildren(): number {
 const SYNC_PATCHED = Symbol.for('vitest-profiler.meter-sync-spawn')
 
 function patchSyncSpawns(): void {
-  const cp = createRequire(`${process.cwd()}/`)('node:child_process') as Record<string | symbol, unknown>
+  const cp = builtinExports('node:child_process')
   if (cp[SYNC_PATCHED]) return
   cp[SYNC_PATCHED] = true
   for (const name of ['spawnSync', 'execSync', 'execFileSync'] as const) {

@@ -3,7 +3,7 @@
  * by child-cpu.ts (the profile's record of children) and meter.ts (budgets). null wherever there is no /proc.
  */
 import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { builtinExports } from './builtin.js'
 
 /**
  * Clock ticks per second of /proc's CPU fields: USER_HZ, which is 100 on every Linux architecture Node runs on
@@ -19,7 +19,7 @@ let cores = 0
  */
 export function coreCount(): number {
   if (cores === 0) {
-    const os = createRequire(`${process.cwd()}/`)('node:os') as typeof import('node:os')
+    const os = builtinExports<typeof import('node:os')>('node:os')
     cores = (os.availableParallelism?.() ?? os.cpus().length) || 1
   }
   return cores

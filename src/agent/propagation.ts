@@ -21,7 +21,8 @@
  */
 import * as childProcess from 'node:child_process'
 import * as workerThreads from 'node:worker_threads'
-import { createRequire, syncBuiltinESMExports } from 'node:module'
+import { syncBuiltinESMExports } from 'node:module'
+import { builtinExports } from './builtin.js'
 import type { ThreadKey } from '../spool/format.js'
 import { setParent } from './thread-table.js'
 import { workerScript, type ScriptName } from './script-name.js'
@@ -103,10 +104,6 @@ export function childAdditions(config: PropagationConfig, nodeOptions: string | 
 
 const PATCHED = Symbol.for('vitest-profiler.propagation-patched')
 
-/** The real exports object of a builtin: a namespace import is a read-only copy of it in the CJS bundle. */
-function builtinExports(name: string): Record<string, unknown> {
-  return createRequire(`${process.cwd()}/`)(name) as Record<string, unknown>
-}
 
 /** Installs the patches once per thread; later calls only replace the config they read. */
 export function installPropagation(config: PropagationConfig): void {

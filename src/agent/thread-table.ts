@@ -23,7 +23,7 @@
  *   termination (its destroy() never returned: a test that makes a pool inside a pool worker hung).
  */
 import { BroadcastChannel, MessagePort, getEnvironmentData, isMainThread, setEnvironmentData, threadId } from 'node:worker_threads'
-import { nowUs } from '../spool/format.js'
+import { monoMs } from '../spool/format.js'
 
 const KEY = 'vitest-profiler.thread-table'
 const SLOTS = 1 << 14
@@ -42,12 +42,8 @@ const HEADER = 2
 
 let table: Int32Array | null = null
 let baseMs = 0
-/**
- * The process's monotonic clock in ms, the same in every thread of it. Not `performance`: the first use of that
- * global in a thread loads perf_hooks (about 1.1 ms of a new worker's start, measured on Node 20), and no agent
- * code needs it.
- */
-const monoMs = () => nowUs() / 1000
+// The process's monotonic clock (monoMs), the same in every thread of it. Not `performance`: the first use of
+// that global in a thread loads perf_hooks (about 1.1 ms of a new worker's start, measured on Node 20).
 
 function get(): Int32Array {
   if (table) return table

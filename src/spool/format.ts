@@ -37,6 +37,8 @@
  */
 const hrtimeBigint = process.hrtime.bigint.bind(process.hrtime)
 export const nowUs = (): number => Number(hrtimeBigint() / 1000n)
+/** The same clock in ms (fractional). */
+export const monoMs = (): number => nowUs() / 1000
 
 /** Bump on any incompatible change of the files below; the reader refuses other versions with a clear error. */
 export const SPOOL_VERSION = 1
