@@ -4,13 +4,15 @@
 // 64 idle worker threads below it (each read through /proc/self/task/<tid>/schedstat) and with 4 live child
 // processes (each read through /proc/<pid>/stat). What a test pays is one pair.
 //
-// Then what the meter's preload costs where it is loaded (the budgets-only mode's fixed cost, which a whole
-// suite's wall and CPU are too noisy on this host to show at 1%): in a worker thread, the thread's own CPU from
-// its creation to its first line of code (/proc/thread-self/schedstat) with and without `--require` of the
-// preload in its execArgv, interleaved; in a process (a vitest forks worker), `node -e` with and without it, the
-// process's CPU at its first line. A fork()ed child of a test pays nothing: the
-// preload is not passed on (agent/meter.ts, withoutPreload), which the last row checks. Last, what importing our
-// modules costs once per process: the plugin's entry in vitest's process, the budgets setup file in a test's.
+// Then what the meter's preload (dist/agent/meter-hook.cjs) costs where it is loaded (the budgets-only mode's
+// fixed cost, which a whole suite's wall and CPU are too noisy on this host to show at 1%): in a worker thread
+// created by a thread with the meter (the preload installs the meter there), the thread's own CPU from its
+// creation to its first line of code (/proc/thread-self/schedstat) with and without `--require` of the preload
+// in its execArgv, interleaved; in a process (a vitest forks worker, where the preload only leaves its name:
+// the setup file installs the meter), `node -e` with and without it, the process's CPU at its first line. A
+// fork()ed child of a test is started without the preload (agent/meter.ts, withoutPreload), which the last row
+// checks. Last, what our modules cost once per process: the plugin's entry in vitest's process, and in a test's,
+// the budgets setup file with the meter it installs.
 //
 //   node bench/meter-cost.mjs        (needs dist/: npm run bench builds it)
 import { createRequire } from 'node:module'
@@ -23,6 +25,7 @@ import { repoRoot } from './variants.mjs'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const meterFile = fileURLToPath(new URL('../dist/agent/meter.cjs', import.meta.url))
+const hookFile = fileURLToPath(new URL('../dist/agent/meter-hook.cjs', import.meta.url))
 const { mark, measureSince } = createRequire(import.meta.url)(meterFile)
 const cpuUs = () => {
   const u = process.threadCpuUsage?.() ?? process.cpuUsage()
@@ -40,8 +43,8 @@ const workers = []
 const children = []
 async function addWorkers(k) {
   for (let i = 0; i < k; i++) {
-    // Each runs the meter's preload (as execArgv would give it) and idles.
-    const w = new Worker(`require(${JSON.stringify(meterFile)}); setInterval(() => {}, 1 << 30)`, { eval: true })
+    // Each runs the meter's preload (as execArgv would give it: this thread has the meter, so it installs it) and idles.
+    const w = new Worker(`require(${JSON.stringify(hookFile)}); setInterval(() => {}, 1 << 30)`, { eval: true })
     await new Promise((r) => w.once('online', r))
     workers.push(w)
   }
@@ -92,7 +95,7 @@ else {
   for (let i = 0; i < 2; i++) await workerStartUs([])
   for (let i = 0; i < 30; i++) {
     threads.bare.push(await workerStartUs([]))
-    threads.meter.push(await workerStartUs(['--require', meterFile]))
+    threads.meter.push(await workerStartUs(['--require', hookFile]))
   }
   // A process's CPU (every thread of it) at its first line: getrusage is exact for the calling thread. (Its
   // reaped-children ticks, counted over batches of 10 processes, gave 2-17 ms for the same preload.) The line
@@ -101,7 +104,7 @@ else {
   const processFirstLine = "require('node:child_process'); const u = process.cpuUsage(); process.stdout.write(String(u.user + u.system))"
   const procs = { bare: [], meter: [] }
   for (let round = 0; round < 30; round++) {
-    for (const [k, args] of [['bare', ['-e', processFirstLine]], ['meter', ['--require', meterFile, '-e', processFirstLine]]]) {
+    for (const [k, args] of [['bare', ['-e', processFirstLine]], ['meter', ['--require', hookFile, '-e', processFirstLine]]]) {
       procs[k].push(Number(spawnSync(process.execPath, args, { encoding: 'utf8' }).stdout) / 1000)
     }
   }
@@ -112,7 +115,7 @@ else {
   const forkedArgv = await new Promise((resolve) => {
     const w = new Worker(
       `const c = require('node:child_process').fork(${JSON.stringify(childFile)}); c.once('message', (m) => require('node:worker_threads').parentPort.postMessage(m))`,
-      { eval: true, execArgv: ['--require', meterFile] },
+      { eval: true, execArgv: ['--require', hookFile] },
     )
     w.once('message', (m) => {
       resolve(m)
@@ -128,7 +131,7 @@ else {
   console.log('|:--|--:|--:|--:|')
   console.log(`| a worker thread (its own CPU to its first line) | ${ms(t.bare)} | ${ms(t.meter)} | ${ms(t.meter - t.bare)} |`)
   console.log(`| a process that has child_process loaded (a vitest forks worker) | ${p.bare.toFixed(1)} ms | ${p.meter.toFixed(1)} ms | ${(p.meter - p.bare).toFixed(1)} ms |`)
-  const leaked = forkedArgv.some((a) => a.includes('meter.cjs'))
+  const leaked = forkedArgv.some((a) => a.includes('meter-hook.cjs'))
   console.log(`| a test's fork()ed child | - | - | ${leaked ? 'the preload was passed on: BUG' : 'none (not passed on)'} |`)
   if (leaked) process.exitCode = 1
   moduleCosts()
@@ -148,7 +151,7 @@ function moduleCosts() {
   const oneLine = `await import('data:text/javascript,export default 1')`
   const cases = [
     ['the plugin, in vitest\'s process (its entry, and profiler() called)', [], "await import('vitest/node'); await import('picocolors')", `const m = await import(${url('index.js')}); m.default({})`],
-    ['the budgets setup file, in a test process (meter preload loaded)', ['--require', meterFile], "await import('vitest')", `await import(${url('agent/setup.js')})`],
+    ['the budgets setup file and the meter it installs, in a test process (preload loaded)', ['--require', hookFile], "await import('vitest'); await import('node:child_process')", `const m = await import(${url('agent/setup.js')}); m.installMeter()`],
   ]
   const rows = []
   for (const [what, preArgs, before, body] of cases) {

@@ -21,6 +21,8 @@ try {
     build({ ...common, entryPoints: { 'agent/setup': 'src/agent/setup.ts' }, outdir: out, format: 'esm', external }),
     build({ ...common, entryPoints: { 'agent/preload': 'src/agent/preload.ts' }, outdir: out, format: 'cjs', outExtension: { '.js': '.cjs' } }),
     build({ ...common, entryPoints: { 'agent/meter': 'src/agent/meter-preload.ts' }, outdir: out, format: 'cjs', outExtension: { '.js': '.cjs' } }),
+    // The budgets-only preload: small, and loads meter.cjs beside it only where a thread needs the meter.
+    build({ ...common, entryPoints: { 'agent/meter-hook': 'src/agent/meter-hook.ts' }, outdir: out, format: 'cjs', outExtension: { '.js': '.cjs' }, external: ['./meter.cjs'] }),
   ])
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--emitDeclarationOnly', '--outDir', out], { stdio: 'inherit' })
   try { renameSync('dist', old) } catch {}

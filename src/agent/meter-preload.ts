@@ -1,16 +1,6 @@
 /**
- * The preload of a budgets-only run (plugin in the config, profiling off): `--require`d through execArgv into
- * vitest's workers, and inherited by the worker threads and fork()ed children they start. It installs the
- * budget meter (meter.ts) and nothing else: no sampler, no spool, no timer on Linux, nothing in any env.
+ * The budget meter as a CommonJS bundle (dist/agent/meter.cjs), for the threads it is loaded into at their start
+ * by the budgets-only preload (meter-hook.ts), and for bench/budgets.mjs and bench/meter-cost.mjs, which
+ * measure the meter's cost in-process. Loading it installs nothing: installMeter() (or the first mark()) does.
  */
-import { installMeter } from './meter.js'
-
-try {
-  // The bundle's own file: what fork()ed children are started without (meter.ts, withoutPreload).
-  installMeter({ preloadFile: __filename })
-} catch {
-  // Measuring must never break the code under test; a test with a budget then reports what it could measure.
-}
-
-// For bench/budgets.mjs (the meter's cost per test, measured in-process): `require('dist/agent/meter.cjs')`.
-export { mark, measureSince } from './meter.js'
+export { installMeter, mark, measureSince } from './meter.js'

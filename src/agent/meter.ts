@@ -35,9 +35,9 @@ import { nowUs } from '../spool/format.js'
 import { pickCpuClock, settleCpuClock, type CpuClock } from './cpu-clock.js'
 import { TICK_US, coreCount, liveCpu, reapedCpu } from './proc-stat.js'
 import { processCpu, profilerThreadCpu } from './meter-helpers.js'
+import { CREATOR_KEY, HOOK_FILE } from './meter-keys.js'
 
 const TABLE_KEY = 'vitest-profiler.meter-table'
-const CREATOR_KEY = 'vitest-profiler.meter-creator'
 /** Thread slots (threadId & mask) and child entries (a ring: a test that starts more children wraps it). */
 const SLOTS = 1 << 12
 const CHILDREN = 1 << 12
@@ -197,7 +197,7 @@ export function installMeter(options: { preloadFile?: string } = {}): void {
   const holder = process as unknown as Record<symbol, boolean | undefined>
   if (holder[INSTALLED]) return
   holder[INSTALLED] = true
-  preloadFile = options.preloadFile ?? null
+  preloadFile = options.preloadFile ?? (holder as unknown as Record<symbol, string | undefined>)[HOOK_FILE] ?? null
   const t = getTable()
   if (!isMainThread) {
     const slot = slotOf(threadId)
@@ -267,12 +267,11 @@ function patchTerminate(): void {
 const SPAWN_PATCHED = Symbol.for('vitest-profiler.meter-spawn')
 
 /**
- * The budgets-only preload's own file (meter-preload.ts), when that is how the meter came into this thread.
+ * The budgets-only preload's file (meter-hook.ts), when that is how this thread was started.
  * fork() passes this process's execArgv on, our `--require` with it; but a child process is measured from
  * outside (/proc/<pid>/stat, with every thread and reaped child of it), and a meter in it has no reader (its
  * table is its own). So the child is started without it: as it would be without the plugin (its execArgv the
- * user's), and without the preload's cost (loading worker_threads and child_process: ~9 ms of CPU per child
- * on the bench host, bench/meter-cost.mjs).
+ * user's); the preload would only have cost it time (in a process's main thread it does nothing, meter-hook.ts).
  */
 let preloadFile: string | null = null
 

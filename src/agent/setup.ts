@@ -16,11 +16,14 @@ import { TestRunner, afterAll, aroundEach, expect } from 'vitest'
 import { AGENT_GLOBAL, agentSlot } from './global.js'
 import type { AgentApi } from './preload.js'
 import type { WindowEvent } from '../spool/format.js'
-import { mark, measureSince } from './meter.js'
+import { installMeter, mark, measureSince } from './meter.js'
 import { judge, planFor, profileCommand, recordAttempt, toMeasuredMs, type AttemptRecord, type BudgetSetupOptions } from '../budgets/attempt.js'
 import type { TagDefinitionLike } from '../budgets/inherit.js'
 import { makeBudgetMatcher } from '../budgets/matcher.js'
 import { startSamplingHere } from './lazy-start.js'
+
+// For bench/meter-cost.mjs: what installing the meter costs in a test process, as installTestHooks() does it.
+export { installMeter }
 
 interface TaskLike {
   id: string
@@ -68,6 +71,12 @@ const workerState = () => (globalThis as { __vitest_worker__?: WorkerState }).__
  * stub) it checks budgets alone.
  */
 export async function installTestHooks(options: BudgetSetupOptions = { profiling: true }): Promise<void> {
+  // The test thread's meter: before any test file loads, and before any other setup file (budgets-only.ts, inject.ts
+  // put this one first). A profiling run's preload has installed it already; a budgets-only run's preload leaves
+  // it to this (meter-hook.ts). Idempotent.
+  try {
+    installMeter()
+  } catch {}
   const agent = getAgent() ?? null
   const state = threadState()
   if (agent) {

@@ -106,7 +106,7 @@ const WAIT_FUNCTIONS: ReadonlyMap<string, RegExp> = new Map([
  * the profile files in report/frames.ts). The agent always runs from dist/, so no source path is matched: a
  * user's own `src/agent/*.ts` is the user's code (and only our bundles' names: a user's `dist/agent/x.cjs` too).
  */
-const PROFILER_URL = /\/dist\/agent\/(preload\.cjs|meter\.cjs|setup\.js)$|\/bootstrap\/(budgets-)?\d{8}T\d{6}-\d+(-\d+)?\.(cjs|setup\.mjs)$/
+const PROFILER_URL = /\/dist\/agent\/(preload\.cjs|meter\.cjs|meter-hook\.cjs|setup\.js)$|\/bootstrap\/(budgets-)?\d{8}T\d{6}-\d+(-\d+)?\.(cjs|setup\.mjs)$/
 export const isProfilerUrl = (url: string): boolean => PROFILER_URL.test(url)
 
 export function expandSamples(thread: ThreadRecord): Sample[] {

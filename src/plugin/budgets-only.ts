@@ -16,7 +16,7 @@ import { BudgetSummaryReporter } from './budget-reporter.js'
 import { gateMode } from './gate-mode.js'
 import type { VitestLike } from './session.js'
 
-const meterPath = (): string => distFile('agent/meter.cjs')
+const meterPath = (): string => distFile('agent/meter-hook.cjs')
 const INSTRUMENTED = Symbol.for('vitest-profiler.budgets-instrumented')
 
 /**
