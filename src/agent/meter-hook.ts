@@ -10,16 +10,24 @@
  *   here too cost every test process 7.9 ms of CPU (bench/meter-cost.mjs), for nothing the setup file misses;
  * - a child process started with this execArgv (a spawnSync of node, say): it is measured from outside
  *   (/proc/<pid>/stat), and a meter in it would have no reader.
- * So this file must stay small: no import of ours but the shared names.
+ * So this file must stay small: no import of ours but the shared names, and no builtin loaded in a main thread.
  */
-import { getEnvironmentData } from 'node:worker_threads'
 import { CREATOR_KEY, HOOK_FILE } from './meter-keys.js'
 
+/**
+ * Whether this is a worker thread, asked without loading worker_threads: a vitest forks worker has not loaded
+ * it, and loading it here cost each one about 4.6 ms of CPU (measured in a fresh process's preload). In a
+ * worker Node replaces process.chdir with a stub that throws, marked `disabled` (lib/internal/bootstrap/
+ * switches/does_not_own_process_state.js; Node 20 and 24 checked, test/integration/meter-hook.test.ts).
+ */
+const inWorker = (process.chdir as { disabled?: boolean }).disabled === true
+
 ;(process as unknown as Record<symbol, string>)[HOOK_FILE] = __filename
-if (getEnvironmentData(CREATOR_KEY) !== undefined) {
+if (inWorker) {
   try {
+    const { getEnvironmentData } = require('node:worker_threads') as typeof import('node:worker_threads')
     // Next to this file in dist/agent/ (external to this bundle, scripts/build.mjs).
-    ;(require('./meter.cjs') as typeof import('./meter.js')).installMeter({ preloadFile: __filename })
+    if (getEnvironmentData(CREATOR_KEY) !== undefined) (require('./meter.cjs') as typeof import('./meter.js')).installMeter({ preloadFile: __filename })
   } catch {
     // Measuring must never break the code under test; a test with a budget then reports what it could measure.
   }

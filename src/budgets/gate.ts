@@ -19,7 +19,8 @@
  *     otherwise             → ok
  *
  * Why three terms, all of which a regression must pass:
- * - the tolerance (default 25%) is the user's statement of what matters, scaled to the test;
+ * - the tolerance (`baseline.tolerance`, default 10%; 25% when compare() is called without options) is the
+ *   user's statement of what matters, scaled to the test;
  * - the floor (default 20 ms) keeps micro-tests quiet: a 2 ms test that takes 3 ms is +50% of nothing, and
  *   scheduler jitter, a GC or a JIT tier-up is worth several ms on any test;
  * - the spread is the test's own measured noise: a test whose baseline runs spread over 300..360 ms showed that
