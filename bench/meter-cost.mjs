@@ -72,6 +72,9 @@ const median = (a) => {
   const s = [...a].sort((x, y) => x - y)
   return (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2
 }
+// An expression: this thread's own CPU (us) from /proc/thread-self/schedstat, settled by a 20 µs sleep first.
+const ownThreadUs =
+  "(Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 0.02), Number(require('node:fs').readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]) / 1000)"
 const hasProc = (() => {
   try {
     return readFileSync('/proc/self/stat', 'latin1').length > 0
@@ -84,8 +87,7 @@ else {
   // The worker reads its own thread's CPU as its first line: its start (Node's bootstrap, then the preload).
   // A 20 µs sleep first brings the figure up to date (agent/cpu-clock.ts settleCpuClock: read while running it
   // lags by up to a 4 ms tick, and the medians of such readings were off by whole ticks).
-  const firstLine =
-    "Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 0.02); const f = require('node:fs').readFileSync('/proc/thread-self/schedstat', 'latin1'); require('node:worker_threads').parentPort.postMessage(Number(f.split(' ')[0]) / 1000)"
+  const firstLine = `const us = ${ownThreadUs}; require('node:worker_threads').parentPort.postMessage(us)`
   const workerStartUs = async (execArgv) => {
     const w = new Worker(firstLine, { eval: true, execArgv })
     const [us] = await Promise.all([new Promise((r) => w.once('message', r)), new Promise((r) => w.once('exit', r))])
@@ -144,9 +146,7 @@ else {
 // agent/cpu-clock.ts): what our file costs that thread, its read and compile included, the --require itself not.
 async function timedInThread() {
   const wrapper = path.join(os.tmpdir(), `meter-cost-wrapper-${process.pid}.cjs`)
-  const settle = 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 0.02)'
-  const own = `(() => { ${settle}; try { return Number(require('node:fs').readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]) / 1000 } catch { const u = process.cpuUsage(); return u.user + u.system } })()`
-  writeFileSync(wrapper, `const t0 = ${own}; require(${JSON.stringify(hookFile)}); globalThis.__hookUs = ${own} - t0`)
+  writeFileSync(wrapper, `const t0 = ${ownThreadUs}; require(${JSON.stringify(hookFile)}); globalThis.__hookUs = ${ownThreadUs} - t0`)
   const inWorker = "require('node:worker_threads').parentPort.postMessage(globalThis.__hookUs)"
   const workerUs = []
   const processUs = []

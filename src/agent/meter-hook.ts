@@ -27,7 +27,7 @@ if (inWorker) {
   try {
     const { getEnvironmentData } = require('node:worker_threads') as typeof import('node:worker_threads')
     // Next to this file in dist/agent/ (external to this bundle, scripts/build.mjs).
-    if (getEnvironmentData(CREATOR_KEY) !== undefined) (require('./meter.cjs') as typeof import('./meter.js')).installMeter({ preloadFile: __filename })
+    if (getEnvironmentData(CREATOR_KEY) !== undefined) (require('./meter.cjs') as typeof import('./meter.js')).installMeter()
   } catch {
     // Measuring must never break the code under test; a test with a budget then reports what it could measure.
   }

@@ -193,11 +193,10 @@ function readOwnSettled(): { us: number; settled: boolean } {
  * Installs the meter in the calling thread: its slot, the hooks that record its children, and what tells its
  * creator its last CPU. Idempotent per thread.
  */
-export function installMeter(options: { preloadFile?: string } = {}): void {
+export function installMeter(): void {
   const holder = process as unknown as Record<symbol, boolean | undefined>
   if (holder[INSTALLED]) return
   holder[INSTALLED] = true
-  preloadFile = options.preloadFile ?? (holder as unknown as Record<symbol, string | undefined>)[HOOK_FILE] ?? null
   const t = getTable()
   if (!isMainThread) {
     const slot = slotOf(threadId)
@@ -273,7 +272,7 @@ const SPAWN_PATCHED = Symbol.for('vitest-profiler.meter-spawn')
  * table is its own). So the child is started without it: as it would be without the plugin (its execArgv the
  * user's); the preload would only have cost it time (in a process's main thread it does nothing, meter-hook.ts).
  */
-let preloadFile: string | null = null
+const preloadFile = (): string | undefined => (process as unknown as Record<symbol, string | undefined>)[HOOK_FILE]
 
 /** `args` without our preload's `--require <file>` (or `-r`, `--require=<file>`); the same array when it has none. */
 export function withoutPreload(args: readonly string[], file: string): readonly string[] {
@@ -298,8 +297,9 @@ function patchAsyncSpawn(): void {
     // Children reaped before this one started are no part of it.
     if (liveChildren() === 0) skipReaped()
     const args = (options as { args?: unknown } | null)?.args
-    if (preloadFile && Array.isArray(args)) {
-      const kept = withoutPreload(args as string[], preloadFile)
+    const file = preloadFile()
+    if (file && Array.isArray(args)) {
+      const kept = withoutPreload(args as string[], file)
       if (kept !== args) options = { ...(options as object), args: kept }
     }
     const result = original.call(this, options)

@@ -16,7 +16,7 @@ import { BudgetSummaryReporter } from './budget-reporter.js'
 import { gateMode } from './gate-mode.js'
 import type { VitestLike } from './session.js'
 
-const meterPath = (): string => distFile('agent/meter-hook.cjs')
+const meterHookPath = (): string => distFile('agent/meter-hook.cjs')
 const INSTRUMENTED = Symbol.for('vitest-profiler.budgets-instrumented')
 
 /**
@@ -56,7 +56,7 @@ export async function instrumentForBudgets(vitest: VitestLike, options: Resolved
       if (config[INSTRUMENTED]) continue
       config[INSTRUMENTED] = true
       if (!config.setupFiles.includes(stub)) config.setupFiles = [stub, ...config.setupFiles]
-      config.execArgv = [...(config.execArgv ?? []), '--require', meterPath()]
+      config.execArgv = [...(config.execArgv ?? []), '--require', meterHookPath()]
     }
   }
   instrument()
