@@ -2,7 +2,7 @@
  * The OS's CPU of processes, from Linux's /proc (the only source for a child that runs no agent of ours): used
  * by child-cpu.ts (the profile's record of children) and meter.ts (budgets). null wherever there is no /proc.
  */
-import { readFileSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
 import { builtinExports } from './builtin.js'
 
 /**
@@ -25,14 +25,32 @@ export function coreCount(): number {
   return cores
 }
 
-/** CPU (us) of a /proc stat file's fields, numbered as in proc(5); null when the file cannot be read. */
-export function statFields(file: string, fields: number[]): number | null {
-  let text: string
+/**
+ * A stat line (one line of ~300 bytes; 1 KB leaves room for a long comm and big counters), read into one buffer:
+ * readFileSync of a /proc file (size 0) reads in a loop and concatenates, 76 us a call here, against 11 us for
+ * open + read + close (1000 calls each, Node 20). The file is not kept open: a thread's fd would outlive a
+ * terminated worker (no exit handler runs there), and pools start and end many.
+ */
+const line = Buffer.allocUnsafe(1024)
+
+function readStat(file: string): string | null {
   try {
-    text = readFileSync(file, 'latin1')
+    const fd = openSync(file, 'r')
+    try {
+      const n = readSync(fd, line, 0, line.length, 0)
+      return n < line.length ? line.toString('latin1', 0, n) : readFileSync(file, 'latin1')
+    } finally {
+      closeSync(fd)
+    }
   } catch {
     return null
   }
+}
+
+/** CPU (us) of a /proc stat file's fields, numbered as in proc(5); null when the file cannot be read. */
+export function statFields(file: string, fields: number[]): number | null {
+  const text = readStat(file)
+  if (text === null) return null
   // Field 2 (comm) is in parentheses and may hold spaces and ')': fields 3.. follow the last ')'.
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ')
   let ticks = 0
