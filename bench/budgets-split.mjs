@@ -23,7 +23,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { median, medianInterval } from './paired.mjs'
 import { installProfilerInto, repoRoot, vitestBin } from './variants.mjs'
-import { dieWith, envInt as envIntOf, loadavg, runTimed } from './harness.mjs'
+import { dieWith, envInt as envIntOf, loadavg, printTable, runTimed } from './harness.mjs'
 
 const die = dieWith('budgets split bench')
 const reps = envIntOf('BUDGET_SPLIT_REPS', 8, 3, die)
@@ -48,7 +48,6 @@ if (!installed.ok) die(installed.error)
 fs.rmSync(scratch, { recursive: true, force: true })
 fs.mkdirSync(scratch, { recursive: true })
 fs.rmSync(path.join(overheadDir, '.vitest-profile'), { recursive: true, force: true })
-const out = path.join(scratch, 'records.jsonl')
 console.log(`budgets split bench: node bench/budgets-split.mjs, ${reps} interleaved pairs (+1 warm-up), node ${process.version}, load ${loadavg()}`)
 
 let failed = false
@@ -57,11 +56,12 @@ const runs = new Map()
 for (let rep = -1; rep < reps; rep++) {
   const order = (rep + 1) % 2 === 0 ? VARIANTS : [...VARIANTS].reverse()
   for (const v of order) {
-    const runId = `${rep}-${v.id}`
+    // One file per run: its processes' records and nothing else.
+    const out = path.join(scratch, `${rep}-${v.id}.jsonl`)
     // vitest's own process has the recorder on its command line; the test processes get it from the config.
-    const env = { ...process.env, BUDGET_SPLIT_RECORDER: recorder, BUDGET_SPLIT_OUT: out, BUDGET_SPLIT_RUN: runId, BUDGET_SPLIT_VARIANT: v.id }
+    const env = { ...process.env, BUDGET_SPLIT_RECORDER: recorder, BUDGET_SPLIT_OUT: out }
     const r = await runTimed(process.execPath, ['--require', recorder, vitestBin, 'run', '--config', v.config], { cwd: overheadDir, env, timeoutS: timeout })
-    const records = readRecords(out).filter((x) => x.run === runId)
+    const records = readRecords(out)
     const count = (role) => records.filter((x) => x.role === role).length
     const missing = Object.entries(EXPECTED).filter(([role, n]) => count(role) !== n)
     const ok = r.code === 0 && missing.length === 0
@@ -109,9 +109,7 @@ const rows = Object.keys(pairs[0].plain).map((part) => {
   return [part, median(pairs.map((r) => r.plain[part])).toFixed(1), median(pairs.map((r) => r.budgets[part])).toFixed(1), ci ? `${fmt(ci.median)} (${fmt(ci.low)} – ${fmt(ci.high)})` : 'n/a']
 })
 const head = ['part (CPU, ms)', 'without the plugin (median)', 'with it, budgets only (median)', 'paired difference (95% CI)']
-const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
-const line = (cells) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`
-console.log(`\n${line(head)}\n|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`)
-for (const r of rows) console.log(line(r))
+console.log('')
+printTable(head, rows, [0])
 console.log(`\n${pairs.length} pairs. Difference: with the plugin minus without, per pair; its median and a percentile bootstrap interval. Load at the end: ${loadavg()}.`)
 process.exit(failed ? 1 : 0)

@@ -30,7 +30,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { median, medianInterval, verdict } from './paired.mjs'
 import { installProfilerInto, repoRoot, vitestBin } from './variants.mjs'
-import { clockTick, countBy, dieWith, envInt as envIntOf, live, loadavg, procCpuMs, runTimed } from './harness.mjs'
+import { clockTick, countBy, dieWith, envInt as envIntOf, live, loadavg, printTable, procCpuMs, runTimed } from './harness.mjs'
 
 const die = dieWith('budgets bench')
 const envInt = (name, fallback, min) => envIntOf(name, fallback, min, die)
@@ -198,12 +198,8 @@ for (const [title, s] of Object.entries(stability)) {
   ])
 }
 const head = ['measure', 'without the plugin', 'with the plugin (budgets only)', 'ratio of medians', 'paired ratio (95% CI) / count', 'target']
-const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
-const line = (cells) => '| ' + cells.map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |'
 console.log('')
-console.log(line(head))
-console.log('|' + widths.map((w, i) => (i === 0 || i === 5 ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|') + '|')
-for (const r of rows) console.log(line(r))
+printTable(head, rows, [0, 5])
 
 const sameAll = Object.values(stability).every((s) => s.same === opts.runs)
 const verdicts = sameAll

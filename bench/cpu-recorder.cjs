@@ -63,7 +63,7 @@ if (out && !inWorker) {
     if (written) return
     written = true
     const u = process.cpuUsage()
-    const line = { run: process.env.BUDGET_SPLIT_RUN, variant: process.env.BUDGET_SPLIT_VARIANT, role, pid: process.pid, cpuMs: (u.user + u.system) / 1000, mainThreadMs: threadMs(), reapedMs: reapedMs(), gcMs, gcCount }
+    const line = { role, pid: process.pid, cpuMs: (u.user + u.system) / 1000, mainThreadMs: threadMs(), reapedMs: reapedMs(), gcMs, gcCount }
     try {
       fs.appendFileSync(out, JSON.stringify(line) + '\n')
     } catch {}

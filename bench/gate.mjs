@@ -50,7 +50,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { median } from './paired.mjs'
 import { installProfilerInto, repoRoot, vitestBin } from './variants.mjs'
-import { countBy, dieWith, envInt as envIntOf, live, loadavg, procCpuMs, runTimed } from './harness.mjs'
+import { countBy, dieWith, envInt as envIntOf, live, loadavg, printTable, procCpuMs, runTimed } from './harness.mjs'
 import { decide, GATE, loadUp as loadUpOf, parseGateText, parseLoad, regressAboveAt, spreadOf } from './gate-rule.mjs'
 
 const die = dieWith('gate bench')
@@ -452,15 +452,6 @@ async function run(argv, extraEnv) {
   Object.assign(env, extraEnv)
   const { code, signal, output, wallMs } = await runTimed(process.execPath, argv, { cwd: suiteDir, env, timeoutS: opts.timeout })
   return { wallMs, code, signal, output: output.replace(/\x1b\[[0-9;]*m/g, '') }
-}
-
-function printTable(head, rows, leftCols) {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
-  const left = (i) => leftCols.includes(i)
-  const line = (cells) => '| ' + cells.map((c, i) => (left(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |'
-  console.log(line(head))
-  console.log('|' + widths.map((w, i) => (left(i) ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|') + '|')
-  for (const r of rows) console.log(line(r))
 }
 
 function readJson(file) {

@@ -68,6 +68,16 @@ export function procCpuMs(pid, children = false) {
   }
 }
 
+/** A markdown table on stdout: columns right-aligned except those in `leftCols` (indexes). */
+export function printTable(head, rows, leftCols) {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
+  const left = (i) => leftCols.includes(i)
+  const line = (cells) => '| ' + cells.map((c, i) => (left(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |'
+  console.log(line(head))
+  console.log('|' + widths.map((w, i) => (left(i) ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|') + '|')
+  for (const r of rows) console.log(line(r))
+}
+
 export function countBy(xs) {
   const m = new Map()
   for (const x of xs) m.set(x, (m.get(x) ?? 0) + 1)
