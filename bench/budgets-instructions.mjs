@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+// The budgets-only overhead in instructions (issue #11): bench/budgets.mjs times the suite, but on this host a
+// run's CPU time varies by +-5-10% from run to run, far more than the 1% the target asks to resolve. Instruction
+// counts do not: the same suite run twice under valgrind's cachegrind (`--cache-sim=no`: counting only), with
+// V8's `--predictable --predictable-gc-schedule` (no concurrent compiler or GC threads, and a heap that grows and
+// shrinks by allocation, not by timers: without them a process's count moved by up to 9%, with them by less
+// than 0.3%), retires nearly the same instructions per process. So this bench runs
+// bench/fixtures/budgets/overhead without and with the plugin (profiling off) under cachegrind, every process of
+// the tree followed (`--trace-children=yes`), and compares instructions retired, per role and for the whole tree:
+// - vitest's own process;
+// - the test processes (vitest's forks workers, with every thread they start: the tests' tinypool workers);
+// - the Node children the tests fork or spawn synchronously (both get the flags: fork() through execArgv, the
+//   synchronous one from the fixture), and the native one (sh).
+// Instructions are a proxy for CPU time, not the same thing (a cache miss costs more than an add); they are what
+// can be resolved here. The fixture's budgets are generous (600 s) so that valgrind's slowdown (~40x) fails none.
+//
+//   node bench/budgets-instructions.mjs      (needs dist/ and valgrind; npm run bench builds dist/ first)
+//   env: BUDGET_INSN_PAIRS (pairs, default 2, >= 1), BUDGET_INSN_TIMEOUT (s per vitest run, default 900)
+//
+// Without valgrind it says so and exits 0 (bench/budgets.mjs still times the suite). Exit status 1 if a run
+// failed or its processes are not the expected ones; the figures never set it.
+import { spawnSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { median } from './paired.mjs'
+import { installProfilerInto, repoRoot, vitestBin } from './variants.mjs'
+import { dieWith, envInt as envIntOf, loadavg, printTable, runTimed } from './harness.mjs'
+
+const die = dieWith('budgets instructions bench')
+const pairs = envIntOf('BUDGET_INSN_PAIRS', 2, 1, die)
+const timeout = envIntOf('BUDGET_INSN_TIMEOUT', 900, 1, die)
+const TARGET = 1.01
+const V8_FLAGS = ['--predictable', '--predictable-gc-schedule']
+const suiteRoot = path.join(repoRoot, 'bench', 'fixtures', 'budgets')
+const overheadDir = path.join(suiteRoot, 'overhead')
+const scratch = path.join(repoRoot, '.cache', 'bench-budgets-instructions')
+const VARIANTS = [
+  { id: 'plain', config: 'vitest.plain.config.ts' },
+  { id: 'budgets', config: 'vitest.budgets.config.ts' },
+]
+/** Processes per run: vitest, 3 test processes (one per file), 6 fork()ed children, 1 synchronous, 1 native. */
+const EXPECTED = { vitest: 1, 'test process': 3, 'node child': 7, 'native child': 1 }
+
+const probe = spawnSync('valgrind', ['--version'], { encoding: 'utf8' })
+if (probe.status !== 0) {
+  console.log('budgets instructions bench: valgrind not found, skipped (Debian: apt-get install valgrind)')
+  process.exit(0)
+}
+const installed = installProfilerInto(suiteRoot)
+if (!installed.ok) die(installed.error)
+fs.rmSync(scratch, { recursive: true, force: true })
+fs.rmSync(path.join(overheadDir, '.vitest-profile'), { recursive: true, force: true })
+console.log(
+  `budgets instructions bench: node bench/budgets-instructions.mjs, ${pairs} pair(s), ${probe.stdout.trim()} ` +
+    `(cachegrind --cache-sim=no), node ${process.version} ${V8_FLAGS.join(' ')}, load ${loadavg()}`,
+)
+
+/** The role of one process, from the command line valgrind logged for it. */
+function roleOf(command) {
+  if (command.includes(vitestBin) || /vitest\.mjs run/.test(command)) return 'vitest'
+  if (command.includes('child.mjs')) return 'node child'
+  if (/^\S*node\b/.test(command)) return 'test process'
+  return 'native child'
+}
+
+/** One run's processes, from valgrind's per-process logs: [{ role, command, instructions }]. */
+function readLogs(dir) {
+  const out = []
+  for (const name of fs.readdirSync(dir)) {
+    const text = fs.readFileSync(path.join(dir, name), 'utf8')
+    const command = /== Command: (.*)/.exec(text)?.[1]
+    const refs = /== I\s+refs:\s+([\d,]+)/.exec(text)?.[1]
+    // A process valgrind followed into an exec() logs twice; only the last image's log has the total.
+    if (!command || !refs) continue
+    out.push({ role: roleOf(command), command, instructions: Number(refs.replaceAll(',', '')) })
+  }
+  return out
+}
+
+let failed = false
+const runs = []
+for (let rep = 0; rep < pairs; rep++) {
+  const order = rep % 2 === 0 ? VARIANTS : [...VARIANTS].reverse()
+  const pair = {}
+  for (const v of order) {
+    const logs = path.join(scratch, `${rep}-${v.id}`)
+    fs.mkdirSync(logs, { recursive: true })
+    const argv = [
+      '--tool=cachegrind',
+      '--cache-sim=no',
+      '--trace-children=yes',
+      '--cachegrind-out-file=/dev/null',
+      `--log-file=${path.join(logs, 'p%p.log')}`,
+      process.execPath,
+      ...V8_FLAGS,
+      vitestBin,
+      'run',
+      '--config',
+      v.config,
+    ]
+    // BUDGET_V8_FLAGS: the fixture's base.mjs gives the test processes the same flags.
+    const env = { ...process.env, BUDGET_V8_FLAGS: V8_FLAGS.join(' ') }
+    const r = await runTimed('valgrind', argv, { cwd: overheadDir, env, timeoutS: timeout })
+    const procs = readLogs(logs)
+    const count = (role) => procs.filter((p) => p.role === role).length
+    const wrong = Object.entries(EXPECTED).filter(([role, n]) => count(role) !== n)
+    const ok = r.code === 0 && wrong.length === 0
+    if (!ok) {
+      failed = true
+      fs.writeFileSync(path.join(scratch, `${rep}-${v.id}.out`), r.output)
+    }
+    const total = procs.reduce((a, p) => a + p.instructions, 0)
+    console.log(
+      `  pair ${rep + 1}  ${v.id.padEnd(8)} exit ${r.code ?? r.signal}  ${(r.wallMs / 1000).toFixed(0)} s  ` +
+        `${Object.keys(EXPECTED).map((role) => `${role} ${count(role)}`).join(', ')}  ${(total / 1e9).toFixed(3)} G instructions` +
+        `${wrong.length ? '  UNEXPECTED PROCESSES' : ''}`,
+    )
+    if (ok) pair[v.id] = parts(procs)
+  }
+  if (pair.plain && pair.budgets) runs.push(pair)
+}
+
+/** Instructions (millions) by part. */
+function parts(procs) {
+  const sum = (role) => procs.filter((p) => p.role === role).reduce((a, p) => a + p.instructions / 1e6, 0)
+  const p = {
+    'vitest process': sum('vitest'),
+    'test processes': sum('test process'),
+    'node children (forked, synchronous)': sum('node child'),
+    'native child (sh)': sum('native child'),
+  }
+  p['whole tree'] = Object.values(p).reduce((a, x) => a + x, 0)
+  return p
+}
+
+if (runs.length === 0) die('no complete pair: no figures (see the lines above and .cache/bench-budgets-instructions)')
+const signed = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`
+const rows = Object.keys(runs[0].plain).map((part) => {
+  const plain = median(runs.map((r) => r.plain[part]))
+  const budgets = median(runs.map((r) => r.budgets[part]))
+  const ratios = runs.map((r) => r.budgets[part] / r.plain[part])
+  const spread = ratios.length > 1 ? ` (${Math.min(...ratios).toFixed(4)} – ${Math.max(...ratios).toFixed(4)})` : ''
+  return [part, plain.toFixed(1), budgets.toFixed(1), signed(budgets - plain), `${median(ratios).toFixed(4)}x${spread}`]
+})
+console.log('')
+printTable(['part (instructions, millions)', 'without the plugin', 'with it, budgets only', 'difference', 'ratio (per pair: range)'], rows, [0])
+const whole = median(runs.map((r) => r.budgets['whole tree'] / r.plain['whole tree']))
+const worst = Math.max(...runs.map((r) => r.budgets['whole tree'] / r.plain['whole tree']))
+console.log(
+  `\nwhole tree: ${whole.toFixed(4)}x instructions (worst pair ${worst.toFixed(4)}x) against the target <= ${TARGET}x: ` +
+    `${worst <= TARGET ? 'met' : 'missed'}. Medians of ${runs.length} pair(s); load at the end: ${loadavg()}.`,
+)
+process.exit(failed ? 1 : 0)
