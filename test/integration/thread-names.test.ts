@@ -57,10 +57,12 @@ describe.each(['forks', 'threads'])('thread-names, pool %s', (pool) => {
     expect(r.code, r.output).toBe(0)
     const file: SpeedscopeFile = JSON.parse(fs.readFileSync(path.join(r.root, '.vitest-profile/report/profile.speedscope.json'), 'utf8'))
     expect(speedscopeProblems(file)).toEqual([])
-    // The agent's frames were in what V8 recorded (its flushes run in every thread)...
+    // The agent's frames were in what V8 recorded (it runs in every thread: its start, its heartbeat, its
+    // flushes)... Which of its functions a sample lands in is the sampler's luck: on Node 22 no sample of
+    // several runs landed in flush() or rotate(), which Node 20 and 24 always showed; any of them will do.
     const recorded = new Set<string>()
     for (const t of r.run!.threads.values()) for (const c of t.chunks) for (const n of c.profile.nodes) if (isProfilerUrl(n.callFrame.url)) recorded.add(n.callFrame.functionName)
-    expect([...recorded]).toEqual(expect.arrayContaining(['flush', 'rotate']))
+    expect(recorded.size).toBeGreaterThan(0)
     // ...and none is in the speedscope file: its work shows as one frame.
     const ours = file.shared.frames.filter((f) => /(^|[\\/])dist[\\/]agent[\\/]|(^|[\\/])\.vitest-profile[\\/]bootstrap[\\/]/.test(f.file ?? ''))
     expect(ours).toEqual([])
