@@ -21,8 +21,10 @@ try {
     build({ ...common, entryPoints: { 'agent/setup': 'src/agent/setup.ts' }, outdir: out, format: 'esm', external }),
     build({ ...common, entryPoints: { 'agent/preload': 'src/agent/preload.ts' }, outdir: out, format: 'cjs', outExtension: { '.js': '.cjs' } }),
     build({ ...common, entryPoints: { 'agent/meter': 'src/agent/meter-preload.ts' }, outdir: out, format: 'cjs', outExtension: { '.js': '.cjs' } }),
-    // The budgets-only preload: small, and loads meter.cjs beside it only where a thread needs the meter.
-    build({ ...common, entryPoints: { 'agent/meter-hook': 'src/agent/meter-hook.ts' }, outdir: out, format: 'cjs', outExtension: { '.js': '.cjs' }, external: ['./meter.cjs'] }),
+    // The meter's writing side alone: what a worker thread below a test loads (meter-hook.ts).
+    build({ ...common, entryPoints: { 'agent/meter-worker': 'src/agent/meter-install.ts' }, outdir: out, format: 'cjs', outExtension: { '.js': '.cjs' } }),
+    // The budgets-only preload: small, and loads meter-worker.cjs beside it only where a thread needs the meter.
+    build({ ...common, entryPoints: { 'agent/meter-hook': 'src/agent/meter-hook.ts' }, outdir: out, format: 'cjs', outExtension: { '.js': '.cjs' }, external: ['./meter-worker.cjs'] }),
   ])
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--emitDeclarationOnly', '--outDir', out], { stdio: 'inherit' })
   try { renameSync('dist', old) } catch {}

@@ -1,7 +1,7 @@
 /**
  * The preload of a budgets-only run (plugin in the config, profiling off): `--require`d through execArgv into
  * vitest's workers, and inherited by the worker threads and fork()ed children they start. It installs the
- * budget meter (meter.ts, bundled as meter.cjs) only in the threads that need it at their start: a worker thread
+ * budget meter (its writing side, meter-install.ts, bundled as meter-worker.cjs) only in the threads that need it at their start: a worker thread
  * created by a thread that has the meter (its creator's threadId is in the environment data it received).
  *
  * Everywhere else it does nothing but leave its file name:
@@ -27,7 +27,7 @@ if (inWorker) {
   try {
     const { getEnvironmentData } = require('node:worker_threads') as typeof import('node:worker_threads')
     // Next to this file in dist/agent/ (external to this bundle, scripts/build.mjs).
-    if (getEnvironmentData(CREATOR_KEY) !== undefined) (require('./meter.cjs') as typeof import('./meter.js')).installMeter()
+    if (getEnvironmentData(CREATOR_KEY) !== undefined) (require('./meter-worker.cjs') as typeof import('./meter-install.js')).installMeter()
   } catch {
     // Measuring must never break the code under test; a test with a budget then reports what it could measure.
   }

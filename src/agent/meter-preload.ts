@@ -1,6 +1,8 @@
 /**
- * The budget meter as a CommonJS bundle (dist/agent/meter.cjs), for the threads it is loaded into at their start
- * by the budgets-only preload (meter-hook.ts), and for bench/budgets.mjs and bench/meter-cost.mjs, which
- * measure the meter's cost in-process. Loading it installs nothing: installMeter() (or the first mark()) does.
+ * The whole budget meter as a CommonJS bundle (dist/agent/meter.cjs), both sides, for code that measures in
+ * plain Node: bench/meter-cost.mjs and the integration tests of the meter's clocks. The agent itself does not
+ * load it: a test's thread has the meter from the setup file (setup.js) or the profiling preload
+ * (preload.cjs), and a worker below it only the writing side (meter-worker.cjs, meter-hook.ts). Loading it
+ * installs nothing: installMeter() (or the first mark()) does.
  */
 export { installMeter, mark, measureSince } from './meter.js'

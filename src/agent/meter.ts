@@ -25,108 +25,29 @@
  * handed to each new worker); who created a worker comes the same way: every thread leaves its threadId in its
  * own environment data, which each worker it creates receives as a copy. Nothing is visible to user code.
  */
-import { closeSync, openSync, readSync, readlinkSync } from 'node:fs'
-import { ChildProcess } from 'node:child_process'
-import { syncBuiltinESMExports } from 'node:module'
-import { builtinExports } from './builtin.js'
-import { Worker, MessagePort, getEnvironmentData, isMainThread, setEnvironmentData, threadId } from 'node:worker_threads'
-import { setInterval as realSetInterval } from 'node:timers'
+import { threadId } from 'node:worker_threads'
 import { nowUs } from '../spool/format.js'
-import { pickCpuClock, settleCpuClock, type CpuClock } from './cpu-clock.js'
-import { TICK_US, coreCount, liveCpu, reapedCpu } from './proc-stat.js'
+import { settleCpuClock } from './cpu-clock.js'
+import { TICK_US, coreCount, liveCpu } from './proc-stat.js'
 import { processCpu, profilerThreadCpu } from './meter-helpers.js'
-import { CREATOR_KEY, HOOK_FILE } from './meter-keys.js'
+import { installMeter } from './meter-install.js'
+import {
+  FALLBACK_PERIOD_MS,
+  cFloat,
+  cInt,
+  forgetThread,
+  getTable,
+  hasProc,
+  ownClock,
+  slotOf,
+  tFloat,
+  tInt,
+  threadCpuOf,
+  usedEntries,
+  usedSlots,
+} from './meter-table.js'
 
-const TABLE_KEY = 'vitest-profiler.meter-table'
-/** Thread slots (threadId & mask) and child entries (a ring: a test that starts more children wraps it). */
-const SLOTS = 1 << 12
-const CHILDREN = 1 << 12
-/** Int32 columns per thread slot: owner threadId, creator threadId + 1, OS tid (0 unknown), ended (0/1). */
-const T_INTS = 4
-/**
- * Float64 columns per thread slot: own CPU (us, last known), CPU of its synchronous children (us), and the CPU
- * the profiler's agent spent in it so far (us: its start, V8's profiler start included, and its flushes; 0
- * without profiling). A budget is judged on the code's CPU, not ours: profiling must not turn a pass into a fail.
- */
-const T_FLOATS = 3
-/** Int32 columns per child entry: pid, spawning threadId + 1, state (1 live, 2 exited). */
-const C_INTS = 3
-const INT_HEADER = 2 // [0]: child entries handed out so far; [1]: the highest threadId that took a slot
-const INTS = INT_HEADER + SLOTS * T_INTS + CHILDREN * C_INTS
-const FLOATS = SLOTS * T_FLOATS + CHILDREN // + per child: its total CPU at exit (us)
-const INT_BYTES = Math.ceil((INTS * 4) / 8) * 8
-const BIG_OFFSET = INT_BYTES + FLOATS * 8
-
-const FALLBACK_PERIOD_MS = 100
-
-interface Table {
-  ints: Int32Array
-  floats: Float64Array
-  /** [0]: this process's reaped-children CPU (us) already given to some child, -1 before the first reading. */
-  reaped: BigInt64Array
-}
-
-let table: Table | null = null
-
-function getTable(): Table {
-  if (table) return table
-  let sab = getEnvironmentData(TABLE_KEY)
-  const fresh = !(sab instanceof SharedArrayBuffer)
-  if (fresh) sab = new SharedArrayBuffer(BIG_OFFSET + 8)
-  const buffer = sab as SharedArrayBuffer
-  table = {
-    ints: new Int32Array(buffer, 0, INTS),
-    floats: new Float64Array(buffer, INT_BYTES, FLOATS),
-    reaped: new BigInt64Array(buffer, BIG_OFFSET, 1),
-  }
-  if (fresh) Atomics.store(table.reaped, 0, -1n)
-  setEnvironmentData(TABLE_KEY, buffer)
-  return table
-}
-
-const tInt = (slot: number, col: number) => INT_HEADER + slot * T_INTS + col
-const tFloat = (slot: number, col: number) => slot * T_FLOATS + col
-const cInt = (entry: number, col: number) => INT_HEADER + SLOTS * T_INTS + entry * C_INTS + col
-const cFloat = (entry: number) => SLOTS * T_FLOATS + entry
-const slotOf = (tid: number) => tid & (SLOTS - 1)
-
-// ---- /proc readers (null where there is none) ----
-
-const schedBuf = Buffer.alloc(128)
-/** Open files of the workers' schedstat, by tid (a pread from offset 0 re-reads a /proc file: one syscall). */
-const schedFds = new Map<number, number>()
-/** On-CPU microseconds of an OS thread of this process (schedstat's first field, ns); null once it is gone. */
-function threadCpuOf(tid: number): number | null {
-  let fd = schedFds.get(tid)
-  try {
-    if (fd === undefined) {
-      fd = openSync(`/proc/self/task/${tid}/schedstat`, 'r')
-      schedFds.set(tid, fd)
-    }
-    const n = readSync(fd, schedBuf, 0, schedBuf.length, 0)
-    const ns = Number(schedBuf.toString('latin1', 0, n).split(' ')[0])
-    return Number.isFinite(ns) && n > 0 ? Math.floor(ns / 1000) : null
-  } catch {
-    // The thread has ended (ESRCH on read, ENOENT on open): forget its file.
-    if (fd !== undefined) {
-      try {
-        closeSync(fd)
-      } catch {}
-      schedFds.delete(tid)
-    }
-    return null
-  }
-}
-
-/** Closes the file of a thread whose last figure is in the table: nothing reads it again. */
-function forgetThread(tid: number): void {
-  const fd = schedFds.get(tid)
-  if (fd === undefined) return
-  schedFds.delete(tid)
-  try {
-    closeSync(fd)
-  } catch {}
-}
+export { installMeter, publishOverhead, withoutPreload } from './meter-install.js'
 
 /**
  * How stale a reading of a running thread's CPU can be: the kernel adds its time at its scheduler ticks, so a
@@ -137,225 +58,10 @@ function forgetThread(tid: number): void {
  */
 const SCHEDSTAT_STALE_US = 4000
 
-const liveChildCpu = liveCpu
-const hasProc = reapedCpu() !== null
-
-function ownTid(): number {
-  try {
-    // "<pid>/task/<tid>"
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop())
-    return Number.isInteger(tid) && tid > 0 ? tid : 0
-  } catch {
-    return 0
-  }
-}
-
-/** Reaped-children CPU not yet given to any child: taken by the caller (one process-wide baseline). */
-function takeReaped(): number {
-  const now = reapedCpu()
-  if (now === null) return 0
-  const t = getTable()
-  const previous = Atomics.exchange(t.reaped, 0, BigInt(now))
-  return previous < 0n ? 0 : Math.max(0, now - Number(previous))
-}
-
-/** Moves the baseline to now without taking anything (children of nobody we measure were reaped meanwhile). */
-function skipReaped(): void {
-  const now = reapedCpu()
-  if (now !== null) Atomics.store(getTable().reaped, 0, BigInt(now))
-}
-
-// ---- per thread ----
-
-const INSTALLED = Symbol.for('vitest-profiler.meter-installed')
-
-let clock: CpuClock | null = null
-const ownClock = (): CpuClock => (clock ??= pickCpuClock())
-
-/** The profiler's own CPU in this thread so far (agent/preload.ts, after its start and after every flush). */
-export function publishOverhead(us: number): void {
-  getTable().floats[tFloat(slotOf(threadId), 2)] = us
-}
-
-/** Writes this thread's own CPU into its slot (its last known value). */
-function publishOwn(): void {
-  const t = getTable()
-  t.floats[tFloat(slotOf(threadId), 0)] = ownClock().read()
-}
-
 /** The test thread's own CPU, current (see settleCpuClock), and whether it could be made so. */
 function readOwnSettled(): { us: number; settled: boolean } {
   const settled = settleCpuClock()
   return { us: ownClock().read(), settled }
-}
-
-/**
- * Installs the meter in the calling thread: its slot, the hooks that record its children, and what tells its
- * creator its last CPU. Idempotent per thread.
- */
-export function installMeter(): void {
-  const holder = process as unknown as Record<symbol, boolean | undefined>
-  if (holder[INSTALLED]) return
-  holder[INSTALLED] = true
-  const t = getTable()
-  if (!isMainThread) {
-    const slot = slotOf(threadId)
-    const creator = getEnvironmentData(CREATOR_KEY)
-    Atomics.store(t.ints, tInt(slot, 1), typeof creator === 'number' ? creator + 1 : 0)
-    Atomics.store(t.ints, tInt(slot, 2), ownTid())
-    Atomics.store(t.ints, tInt(slot, 3), 0)
-    t.floats[tFloat(slot, 0)] = ownClock().read()
-    t.floats[tFloat(slot, 1)] = 0
-    t.floats[tFloat(slot, 2)] = 0
-    Atomics.store(t.ints, tInt(slot, 0), threadId)
-    // Readers scan only the slots up to the highest threadId seen (a test reads the table at its start and end).
-    for (let seen = Atomics.load(t.ints, 1); seen < threadId; seen = Atomics.load(t.ints, 1)) {
-      if (Atomics.compareExchange(t.ints, 1, seen, threadId) === seen) break
-    }
-    process.on('exit', () => {
-      settleCpuClock()
-      publishOwn()
-      Atomics.store(t.ints, tInt(slot, 3), 1)
-    })
-    if (Atomics.load(t.ints, tInt(slot, 2)) === 0) publishWithoutProc()
-  }
-  // Each worker this thread creates receives a copy of this: its creator.
-  setEnvironmentData(CREATOR_KEY, threadId)
-  patchTerminate()
-  if (hasProc) {
-    patchAsyncSpawn()
-    patchSyncSpawns()
-  }
-}
-
-/** Without a tid to read from outside: the worker keeps its own entry current itself. */
-function publishWithoutProc(): void {
-  realSetInterval(publishOwn, FALLBACK_PERIOD_MS).unref()
-  const proto = MessagePort.prototype as unknown as { postMessage: (...a: unknown[]) => unknown }
-  const original = proto.postMessage
-  proto.postMessage = function postMessage(this: unknown, ...args: unknown[]) {
-    publishOwn()
-    return original.apply(this, args)
-  }
-}
-
-const TERMINATE_PATCHED = Symbol.for('vitest-profiler.meter-terminate')
-
-/** A terminated worker runs no exit handler: its terminator records its last CPU first. */
-function patchTerminate(): void {
-  const proto = Worker.prototype as unknown as { terminate: (...a: unknown[]) => Promise<number>; [TERMINATE_PATCHED]?: true }
-  if (proto[TERMINATE_PATCHED]) return
-  proto[TERMINATE_PATCHED] = true
-  const original = proto.terminate
-  proto.terminate = function terminate(this: Worker, ...args: unknown[]) {
-    try {
-      const t = getTable()
-      const slot = slotOf(this.threadId)
-      if (this.threadId > 0 && Atomics.load(t.ints, tInt(slot, 0)) === this.threadId) {
-        const tid = Atomics.load(t.ints, tInt(slot, 2))
-        const cpu = tid > 0 ? threadCpuOf(tid) : null
-        if (cpu !== null) t.floats[tFloat(slot, 0)] = cpu
-        Atomics.store(t.ints, tInt(slot, 3), 1)
-        if (tid > 0) forgetThread(tid)
-      }
-    } catch {}
-    return original.apply(this, args)
-  }
-}
-
-const SPAWN_PATCHED = Symbol.for('vitest-profiler.meter-spawn')
-
-/**
- * The budgets-only preload's file (meter-hook.ts), when that is how this thread was started.
- * fork() passes this process's execArgv on, our `--require` with it; but a child process is measured from
- * outside (/proc/<pid>/stat, with every thread and reaped child of it), and a meter in it has no reader (its
- * table is its own). So the child is started without it: as it would be without the plugin (its execArgv the
- * user's); the preload would only have cost it time (in a process's main thread it does nothing, meter-hook.ts).
- */
-const preloadFile = (): string | undefined => (process as unknown as Record<symbol, string | undefined>)[HOOK_FILE]
-
-/** `args` without our preload's `--require <file>` (or `-r`, `--require=<file>`); the same array when it has none. */
-export function withoutPreload(args: readonly string[], file: string): readonly string[] {
-  let out: string[] | null = null
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!
-    const pair = (a === '--require' || a === '-r') && args[i + 1] === file
-    if (pair || a === `--require=${file}`) {
-      out ??= args.slice(0, i)
-      if (pair) i++
-    } else out?.push(a)
-  }
-  return out ?? args
-}
-
-function patchAsyncSpawn(): void {
-  const proto = ChildProcess.prototype as unknown as { spawn: (o: unknown) => unknown; [SPAWN_PATCHED]?: true }
-  if (proto[SPAWN_PATCHED]) return
-  proto[SPAWN_PATCHED] = true
-  const original = proto.spawn
-  proto.spawn = function spawn(this: ChildProcess, options: unknown) {
-    // Children reaped before this one started are no part of it.
-    if (liveChildren() === 0) skipReaped()
-    const args = (options as { args?: unknown } | null)?.args
-    const file = preloadFile()
-    if (file && Array.isArray(args)) {
-      const kept = withoutPreload(args as string[], file)
-      if (kept !== args) options = { ...(options as object), args: kept }
-    }
-    const result = original.call(this, options)
-    const pid = this.pid
-    if (typeof pid === 'number' && pid > 0) {
-      const t = getTable()
-      const entry = (Atomics.add(t.ints, 0, 1) >>> 0) % CHILDREN
-      t.floats[cFloat(entry)] = 0
-      Atomics.store(t.ints, cInt(entry, 0), pid)
-      Atomics.store(t.ints, cInt(entry, 1), threadId + 1)
-      Atomics.store(t.ints, cInt(entry, 2), 1)
-      this.once('exit', () => {
-        // First thing: nothing else of this thread runs between libuv's reap and this reading.
-        if (Atomics.load(t.ints, cInt(entry, 0)) !== pid) return
-        t.floats[cFloat(entry)] = takeReaped()
-        Atomics.store(t.ints, cInt(entry, 2), 2)
-      })
-    }
-    return result
-  }
-}
-
-/** Thread slots and child entries in use (the scans below stop there: most runs use a handful of each). */
-const usedSlots = (t: Table) => Math.min(SLOTS, Atomics.load(t.ints, 1) + 1)
-const usedEntries = (t: Table) => Math.min(CHILDREN, Atomics.load(t.ints, 0) >>> 0)
-
-function liveChildren(): number {
-  const t = getTable()
-  let n = 0
-  for (let e = 0, used = usedEntries(t); e < used; e++) if (Atomics.load(t.ints, cInt(e, 2)) === 1) n++
-  return n
-}
-
-const SYNC_PATCHED = Symbol.for('vitest-profiler.meter-sync-spawn')
-
-function patchSyncSpawns(): void {
-  const cp = builtinExports('node:child_process')
-  if (cp[SYNC_PATCHED]) return
-  cp[SYNC_PATCHED] = true
-  for (const name of ['spawnSync', 'execSync', 'execFileSync'] as const) {
-    const original = cp[name] as (...args: unknown[]) => unknown
-    cp[name] = function meteredSpawn(this: unknown, ...args: unknown[]) {
-      if (liveChildren() === 0) skipReaped()
-      try {
-        return original.apply(this, args)
-      } finally {
-        // The thread was blocked in the call: the growth is this child's (and its reaped descendants').
-        const t = getTable()
-        const at = tFloat(slotOf(threadId), 1)
-        t.floats[at] = t.floats[at]! + takeReaped()
-      }
-    }
-  }
-  try {
-    syncBuiltinESMExports()
-  } catch {}
 }
 
 // ---- what the test's thread reads ----
@@ -462,7 +168,7 @@ export function mark(): MeterMark {
     if (state === 2) exitedAtMark.add(e)
     else {
       const pid = Atomics.load(t.ints, cInt(e, 0))
-      children.set(e, { pid, cpu: liveChildCpu(pid) ?? 0 })
+      children.set(e, { pid, cpu: liveCpu(pid) ?? 0 })
     }
   }
   const slot = slotOf(threadId)
@@ -521,7 +227,7 @@ export function measureSince(m: MeterMark): Measurement {
       const before = m.children.get(e)
       const pid = Atomics.load(t.ints, cInt(e, 0))
       if (before && before.pid !== pid) continue
-      const now = state === 2 ? t.floats[cFloat(e)]! : (liveChildCpu(pid) ?? before?.cpu ?? 0)
+      const now = state === 2 ? t.floats[cFloat(e)]! : (liveCpu(pid) ?? before?.cpu ?? 0)
       sum += now - (before?.cpu ?? 0)
       processes++
       // /proc counts whole ticks: one at each end of a live child's figure.

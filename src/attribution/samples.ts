@@ -98,15 +98,15 @@ const WAIT_FUNCTIONS: ReadonlyMap<string, RegExp> = new Map([
 ])
 
 /**
- * The profiler's own scripts inside profiled threads: the bundled agents (preload.cjs, and meter.cjs, whose
- * meter runs on in a budgets-only run's thread that starts sampling) and setup file, and a run's bootstrap
+ * The profiler's own scripts inside profiled threads: the bundled agents (preload.cjs, and the meter's
+ * bundles, which run on in a budgets-only run's threads that start sampling) and setup file, and a run's bootstrap
  * and setup stubs (run-dir.ts, budgets-only.ts: `<outputDir>/bootstrap/[budgets-]<runId>.cjs|.setup.mjs`, the
  * run id a timestamp and a pid, whatever the outputDir option).
  * The one test for "ours" (sample classification here, the '(profiler)' group in locations.ts, the stacks of
  * the profile files in report/frames.ts). The agent always runs from dist/, so no source path is matched: a
  * user's own `src/agent/*.ts` is the user's code (and only our bundles' names: a user's `dist/agent/x.cjs` too).
  */
-const PROFILER_URL = /\/dist\/agent\/(preload\.cjs|meter\.cjs|meter-hook\.cjs|setup\.js)$|\/bootstrap\/(budgets-)?\d{8}T\d{6}-\d+(-\d+)?\.(cjs|setup\.mjs)$/
+const PROFILER_URL = /\/dist\/agent\/(preload\.cjs|meter\.cjs|meter-worker\.cjs|meter-hook\.cjs|setup\.js)$|\/bootstrap\/(budgets-)?\d{8}T\d{6}-\d+(-\d+)?\.(cjs|setup\.mjs)$/
 export const isProfilerUrl = (url: string): boolean => PROFILER_URL.test(url)
 
 export function expandSamples(thread: ThreadRecord): Sample[] {

@@ -8,7 +8,7 @@ import { repoRoot } from '../helpers/run-fixture.js'
 // nothing, not even worker_threads; in a worker of a thread without the meter (vitest's threads-pool worker,
 // created by vitest's own process) no meter. There the setup file installs the meter before the first test
 // file (agent/setup.ts). Checked in real threads of a fresh process, by what each thread has loaded and whether
-// its meter is installed.
+// its meter is installed. A worker loads only the meter's writing side (meter-worker.cjs): it is read from outside.
 const hookFile = path.join(repoRoot, 'dist', 'agent', 'meter-hook.cjs')
 const meterFile = path.join(repoRoot, 'dist', 'agent', 'meter.cjs')
 
@@ -46,5 +46,5 @@ test('the preload installs the meter in a worker of a metered thread, and nowher
   const out = run(script)
   expect(out.main).toEqual({ loaded: ['meter-hook.cjs'], installed: false, hook: 'string', workerThreadsLoaded: false })
   expect(out.workerOfUnmetered).toEqual({ loaded: ['meter-hook.cjs'], installed: false, hook: 'string' })
-  expect(out.workerOfMetered).toEqual({ loaded: ['meter-hook.cjs', 'meter.cjs'], installed: true, hook: 'string' })
+  expect(out.workerOfMetered).toEqual({ loaded: ['meter-hook.cjs', 'meter-worker.cjs'], installed: true, hook: 'string' })
 })

@@ -32,6 +32,7 @@ describe("the profiler's own scripts", () => {
       'file:///p/node_modules/vitest-profiler/dist/agent/preload.cjs',
       'file:///p/node_modules/vitest-profiler/dist/agent/meter.cjs',
       'file:///p/node_modules/vitest-profiler/dist/agent/meter-hook.cjs',
+      'file:///p/node_modules/vitest-profiler/dist/agent/meter-worker.cjs',
       'file:///p/node_modules/vitest-profiler/dist/agent/setup.js',
       'file:///p/.vitest-profile/bootstrap/20261126T120000-1.cjs',
       'file:///p/.vitest-profile/bootstrap/20261126T120000-1.setup.mjs',
