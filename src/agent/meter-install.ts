@@ -7,10 +7,11 @@
  * is read from outside and reads nothing itself, so the reading side (meter.ts) would only cost it time to
  * compile.
  */
+import type { ChildProcess } from 'node:child_process'
 import { readlinkSync } from 'node:fs'
-import { ChildProcess } from 'node:child_process'
 import { syncBuiltinESMExports } from 'node:module'
 import { builtinExports } from './builtin.js'
+import { hookAsyncSpawns, hookSyncSpawns } from './spawn-bindings.js'
 import { Worker, MessagePort, getEnvironmentData, isMainThread, setEnvironmentData, threadId } from 'node:worker_threads'
 import { setInterval as realSetInterval } from 'node:timers'
 import { settleCpuClock } from './cpu-clock.js'
@@ -84,10 +85,7 @@ export function installMeter(): void {
   // Each worker this thread creates receives a copy of this: its creator.
   setEnvironmentData(CREATOR_KEY, threadId)
   patchTerminate()
-  if (hasProc) {
-    patchAsyncSpawn()
-    patchSyncSpawns()
-  }
+  if (hasProc) hookSpawns()
 }
 
 /** Without a tid to read from outside: the worker keeps its own entry current itself. */
@@ -150,36 +148,71 @@ export function withoutPreload(args: readonly string[], file: string): readonly 
   return out ?? args
 }
 
+/** `args` without our preload's `--require <file>` pair (or `--require=<file>`), edited in place. */
+function removePreload(args: string[], file: string): void {
+  const kept = withoutPreload(args, file)
+  if (kept !== args) args.splice(0, args.length, ...kept)
+}
+
+/** A child this thread started: its entry in the table (pid, starter), and what records its CPU at its exit. */
+function recordChild(pid: number): () => void {
+  const t = getTable()
+  const entry = (Atomics.add(t.ints, 0, 1) >>> 0) % CHILDREN
+  t.floats[cFloat(entry)] = 0
+  Atomics.store(t.ints, cInt(entry, 0), pid)
+  Atomics.store(t.ints, cInt(entry, 1), threadId + 1)
+  Atomics.store(t.ints, cInt(entry, 2), 1)
+  return () => {
+    // First thing after libuv's reap: nothing else of this thread ran between the reap and this reading.
+    if (Atomics.load(t.ints, cInt(entry, 0)) !== pid) return
+    t.floats[cFloat(entry)] = takeReaped()
+    Atomics.store(t.ints, cInt(entry, 2), 2)
+  }
+}
+
+/** Before any child starts: its argv without our preload, and the reaped baseline moved on if nothing is live. */
+const before = (argv: string[] | null): void => {
+  // Children reaped before this one started are no part of it.
+  if (liveChildren() === 0) skipReaped()
+  const file = preloadFile()
+  if (file && argv) removePreload(argv, file)
+}
+
+/** The synchronous children's CPU: the growth of the reaped CPU around the call, added to this thread's entry. */
+const syncHook = {
+  before,
+  after() {
+    // The thread was blocked in the call: the growth is this child's (and its reaped descendants').
+    const t = getTable()
+    const at = tFloat(slotOf(threadId), 1)
+    t.floats[at] = t.floats[at]! + takeReaped()
+  },
+}
+
+/** The hooks on this thread's children: on Node's spawn bindings (spawn-bindings.ts), or on node:child_process. */
+function hookSpawns(): void {
+  if (!hookAsyncSpawns({ before, started: recordChild })) patchAsyncSpawn()
+  if (!hookSyncSpawns(syncHook)) patchSyncSpawns()
+}
+
+// ---- the fallback: node:child_process patched (loaded for it) where the bindings are not usable ----
+
 function patchAsyncSpawn(): void {
+  const { ChildProcess } = builtinExports<typeof import('node:child_process')>('node:child_process')
   const proto = ChildProcess.prototype as unknown as { spawn: (o: unknown) => unknown; [SPAWN_PATCHED]?: true }
   if (proto[SPAWN_PATCHED]) return
   proto[SPAWN_PATCHED] = true
   const original = proto.spawn
   proto.spawn = function spawn(this: ChildProcess, options: unknown) {
-    // Children reaped before this one started are no part of it.
-    if (liveChildren() === 0) skipReaped()
     const args = (options as { args?: unknown } | null)?.args
-    const file = preloadFile()
-    if (file && Array.isArray(args)) {
-      const kept = withoutPreload(args as string[], file)
-      if (kept !== args) options = { ...(options as object), args: kept }
+    if (Array.isArray(args)) {
+      const copy = [...(args as string[])]
+      before(copy)
+      if (copy.length !== args.length) options = { ...(options as object), args: copy }
     }
     const result = original.call(this, options)
     const pid = this.pid
-    if (typeof pid === 'number' && pid > 0) {
-      const t = getTable()
-      const entry = (Atomics.add(t.ints, 0, 1) >>> 0) % CHILDREN
-      t.floats[cFloat(entry)] = 0
-      Atomics.store(t.ints, cInt(entry, 0), pid)
-      Atomics.store(t.ints, cInt(entry, 1), threadId + 1)
-      Atomics.store(t.ints, cInt(entry, 2), 1)
-      this.once('exit', () => {
-        // First thing: nothing else of this thread runs between libuv's reap and this reading.
-        if (Atomics.load(t.ints, cInt(entry, 0)) !== pid) return
-        t.floats[cFloat(entry)] = takeReaped()
-        Atomics.store(t.ints, cInt(entry, 2), 2)
-      })
-    }
+    if (typeof pid === 'number' && pid > 0) this.once('exit', recordChild(pid))
     return result
   }
 }
@@ -193,14 +226,11 @@ function patchSyncSpawns(): void {
   for (const name of ['spawnSync', 'execSync', 'execFileSync'] as const) {
     const original = cp[name] as (...args: unknown[]) => unknown
     cp[name] = function meteredSpawn(this: unknown, ...args: unknown[]) {
-      if (liveChildren() === 0) skipReaped()
+      before(null)
       try {
         return original.apply(this, args)
       } finally {
-        // The thread was blocked in the call: the growth is this child's (and its reaped descendants').
-        const t = getTable()
-        const at = tFloat(slotOf(threadId), 1)
-        t.floats[at] = t.floats[at]! + takeReaped()
+        syncHook.after()
       }
     }
   }

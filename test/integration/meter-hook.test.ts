@@ -48,3 +48,47 @@ test('the preload installs the meter in a worker of a metered thread, and nowher
   expect(out.workerOfUnmetered).toEqual({ loaded: ['meter-hook.cjs'], installed: false, hook: 'string' })
   expect(out.workerOfMetered).toEqual({ loaded: ['meter-hook.cjs', 'meter-worker.cjs'], installed: true, hook: 'string' })
 })
+
+// A worker's children are seen at Node's spawn bindings (agent/spawn-bindings.ts): the worker never loads
+// node:child_process for the meter, and a child it starts later (by an ESM import, which no hook sees on Node 20)
+// is measured all the same, on the test thread above it. Under --pending-deprecation process.binding would warn:
+// the meter then patches node:child_process instead, and still measures, and nothing is printed.
+const workerChildren = `
+  const meter = require(${JSON.stringify(meterFile)})
+  meter.installMeter()
+  const { Worker } = require('node:worker_threads')
+  const body = ${JSON.stringify(`
+    const { parentPort } = require('node:worker_threads')
+    const loadedBefore = process.moduleLoadList.includes('NativeModule child_process')
+    import('node:child_process').then(({ fork, spawn, execFileSync }) => {
+      const burn = 'let x = 0; for (let i = 0; i < 3e7; i++) x += i; process.send?.(process.execArgv)'
+      const child = fork('-', [], { execArgv: ['--require', process[Symbol.for('vitest-profiler.meter-hook-file')], '-e', burn] })
+      child.once('message', (execArgv) => child.once('exit', () => {
+        execFileSync(process.execPath, ['-e', 'let x = 0; for (let i = 0; i < 3e7; i++) x += i'])
+        spawn('sh', ['-c', 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done']).once('exit', () => parentPort.postMessage({ loadedBefore, execArgv }))
+      }))
+    })`)}
+  const m = meter.mark()
+  const w = new Worker(body, { eval: true })
+  w.once('message', async (msg) => {
+    await w.terminate()
+    const r = meter.measureSince(m)
+    process.stdout.write(JSON.stringify({ ...msg, processes: r.processes, processesMs: r.processesUs / 1000 }))
+  })`
+
+test.each([
+  ['on the spawn bindings', []],
+  ['on node:child_process, under --pending-deprecation', ['--pending-deprecation']],
+])('a worker below a test: the children it starts are measured, hooked %s', (_, flags) => {
+  const r = spawnSync(process.execPath, [...flags, '--require', hookFile, '-e', workerChildren], { encoding: 'utf8', cwd: repoRoot })
+  expect(r.stderr).toBe('')
+  expect(r.status).toBe(0)
+  const out = JSON.parse(r.stdout) as { loadedBefore: boolean; execArgv: string[]; processes: number; processesMs: number }
+  // With the bindings nothing loaded it; the fallback loads it at the meter's install (that is its cost).
+  expect(out.loadedBefore).toBe(flags.length > 0)
+  // The fork()ed child got the execArgv it would have without the plugin (our preload taken out).
+  expect(out.execArgv).toEqual(['-e', expect.any(String)])
+  // The forked and the native child (the synchronous one is in the figure, not in the count).
+  expect(out.processes).toBe(2)
+  expect(out.processesMs).toBeGreaterThan(0)
+})
