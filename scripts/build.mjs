@@ -19,6 +19,9 @@ try {
     build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: out, format: 'esm', external, splitting: true, chunkNames: 'chunks/[name]-[hash]' }),
     build({ ...common, entryPoints: { bin: 'src/plugin/bin.ts' }, outdir: out, format: 'esm', external, banner: { js: '#!/usr/bin/env node' } }),
     build({ ...common, entryPoints: { 'agent/setup': 'src/agent/setup.ts' }, outdir: out, format: 'esm', external }),
+    // The same module as CommonJS, which a budgets-only run compiles through V8's code cache (the loader beside it).
+    build({ ...common, entryPoints: { 'agent/setup': 'src/agent/setup.ts' }, outdir: out, format: 'cjs', outExtension: { '.js': '.cjs' }, external }),
+    build({ ...common, entryPoints: { 'agent/setup-loader': 'src/agent/setup-loader.ts' }, outdir: out, format: 'cjs', outExtension: { '.js': '.cjs' }, external }),
     build({ ...common, entryPoints: { 'agent/preload': 'src/agent/preload.ts' }, outdir: out, format: 'cjs', outExtension: { '.js': '.cjs' } }),
     build({ ...common, entryPoints: { 'agent/meter': 'src/agent/meter-preload.ts' }, outdir: out, format: 'cjs', outExtension: { '.js': '.cjs' } }),
     // The meter's writing side alone: what a worker thread below a test loads (meter-hook.ts).

@@ -24,7 +24,9 @@ const INSTRUMENTED = Symbol.for('vitest-profiler.budgets-instrumented')
  * line or function budget): `lazyRun`, not on disk until then (run-dir.ts planRun / materializeRun).
  */
 function writeStub(options: ResolvedOptions, lazyRun: PlannedRun, root: string): string {
-  const source = setupStubSource('budget checks (profiling off)', { ...setupOptions(options, false, root), lazyRun })
+  // The setup module's V8 code cache (agent/setup-loader.ts): kept across runs, beside the runs (not pruned).
+  const codeCache = path.join(lazyRun.outputDir, 'cache')
+  const source = setupStubSource('budget checks (profiling off)', { ...setupOptions(options, false, root), lazyRun }, codeCache)
   const dir = path.join(lazyRun.outputDir, 'bootstrap')
   const file = path.join(dir, `budgets-${lazyRun.runId}.setup.mjs`)
   fs.mkdirSync(dir, { recursive: true })

@@ -11,6 +11,7 @@ export { materializeRun, writeManifest }
 import type { ResolvedOptions } from './options.js'
 import type { BudgetSetupOptions } from '../budgets/attempt.js'
 import { gateMode } from './gate-mode.js'
+import { pathToFileURL } from 'node:url'
 import { distFile } from './dist-path.js'
 
 export interface Run {
@@ -27,6 +28,8 @@ export interface Run {
 /** dist/agent/preload.cjs, next to this bundle's own file. */
 export const agentPath = (): string => distFile('agent/preload.cjs')
 export const setupFilePath = (): string => distFile('agent/setup.js')
+/** The setup module's loader through V8's code cache (agent/setup-loader.ts), for budgets-only runs. */
+const setupLoaderPath = (): string => distFile('agent/setup-loader.cjs')
 
 /**
  * `setupPath`: a watch re-run's new run keeps the session's setup stub (its source names no run: the run is the
@@ -120,10 +123,27 @@ export function setupOptions(options: ResolvedOptions, profiling: boolean, rootD
  * lookups and all (10 ms of that process's CPU per run, measured by CPU profiles of a one-test run), and an
  * absolute path takes its file-system path. Forward slashes, which vite reads as a path on Windows too.
  */
-export function setupStubSource(what: string, opts: BudgetSetupOptions): string {
+export function setupStubSource(what: string, opts: BudgetSetupOptions, codeCacheDir?: string): string {
+  const slashed = (p: string) => JSON.stringify(p.split(path.sep).join('/'))
+  if (codeCacheDir === undefined) {
+    return (
+      `// vitest-profiler: ${what}, installed once per test file.\n` +
+      `import { installTestHooks } from ${slashed(setupFilePath())}\n` +
+      `await installTestHooks(${JSON.stringify(opts)})\n`
+    )
+  }
+  // Through V8's code cache (agent/setup-loader.ts), in a process's main context; in vitest's vm pools (where
+  // the stub runs in another realm: the loader returns null) the ES module, imported natively. vite
+  // transforms the stub for every test file: a `vitest` import or a literal dynamic import here cost vitest's
+  // process 20 M instructions on the overhead suite (resolved by vite each time), so neither is here.
+  const loader = slashed(setupLoaderPath())
   return (
     `// vitest-profiler: ${what}, installed once per test file.\n` +
-    `import { installTestHooks } from ${JSON.stringify(setupFilePath().split(path.sep).join('/'))}\n` +
+    `import { createRequire } from 'node:module'\n` +
+    // A file: URL: resolved at run time by vitest's vm executor, which takes a specifier as a URL.
+    `const esm = ${JSON.stringify(pathToFileURL(setupFilePath()).href)}\n` +
+    `const { installTestHooks } = (await createRequire(${loader})(${loader}).loadSetup(${slashed(codeCacheDir)})) ??\n` +
+    `  (await import(/* @vite-ignore */ esm))\n` +
     `await installTestHooks(${JSON.stringify(opts)})\n`
   )
 }
