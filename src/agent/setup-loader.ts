@@ -52,19 +52,20 @@ function cacheFileFor(cacheDir: string): string {
   return path.join(cacheDir, `setup.cjs-${st.size}-${Math.floor(st.mtimeMs)}-${process.version}-${process.arch}.v8`)
 }
 
-function compile(cacheFile: string): Loaded {
+/** The module's source compiled, with the cached data if there is some (not yet run). */
+function compile(cacheFile: string): Omit<Loaded, 'module'> {
   const source = fs.readFileSync(setupFile, 'utf8')
   let cachedData: Buffer | undefined
   try {
     cachedData = fs.readFileSync(cacheFile)
   } catch {}
-  // The CommonJS wrapper, as Node's own: the bundle's `require("vitest")` is given the stub's vitest below.
+  // The CommonJS wrapper, as Node's own: the bundle's `require("vitest")` is given vitest's instance (loadSetup).
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: setupFile,
     ...(cachedData ? { cachedData } : {}),
   })
   const state: SetupCacheState = !cachedData ? 'miss' : script.cachedDataRejected ? 'rejected' : 'hit'
-  return { module: { installTestHooks: async () => {} }, state, script, cacheFile, settled: state === 'hit' }
+  return { state, script, cacheFile, settled: state === 'hit' }
 }
 
 /** Writes the thread's compiled code for the next run (once per thread, when its data was missing or stale). */
@@ -93,16 +94,18 @@ function persist(loaded: Loaded): void {
  */
 export async function loadSetup(cacheDir: string): Promise<SetupModule | null> {
   if (new Script('Object').runInThisContext() !== Object) return null
-  const vitest = (await import('vitest')) as unknown as { afterAll(fn: () => void): void }
   const holder = process as unknown as Record<symbol, Loaded | undefined>
   let loaded = holder[LOADED]
+  // Once its data is written (or was read), a thread's later test files need nothing but the module.
+  if (loaded?.settled) return loaded.module
+  const vitest = (await import('vitest')) as unknown as { afterAll(fn: () => void): void }
   if (!loaded) {
-    loaded = compile(cacheFileFor(cacheDir))
+    const compiled = compile(cacheFileFor(cacheDir))
     const nodeRequire = createRequire(setupFile)
     const mod = { exports: {} as SetupModule }
-    const run = loaded.script.runInThisContext() as (e: unknown, r: (id: string) => unknown, m: unknown, f: string, d: string) => void
+    const run = compiled.script.runInThisContext() as (e: unknown, r: (id: string) => unknown, m: unknown, f: string, d: string) => void
     run(mod.exports, (id) => (id === 'vitest' ? vitest : nodeRequire(id)), mod, setupFile, path.dirname(setupFile))
-    loaded.module = mod.exports
+    loaded = { ...compiled, module: mod.exports }
     holder[LOADED] = loaded
     ;(process as unknown as Record<symbol, SetupCacheState>)[SETUP_CACHE_STATE] = loaded.state
   }
