@@ -34,6 +34,7 @@ const die = dieWith('budgets instructions bench')
 const pairs = envIntOf('BUDGET_INSN_PAIRS', 2, 1, die)
 const timeout = envIntOf('BUDGET_INSN_TIMEOUT', 900, 1, die)
 const TARGET = 1.01
+const NO_GC = 'whole tree without the garbage collector'
 const V8_FLAGS = ['--predictable', '--predictable-gc-schedule']
 const suiteRoot = path.join(repoRoot, 'bench', 'fixtures', 'budgets')
 const overheadDir = path.join(suiteRoot, 'overhead')
@@ -89,7 +90,8 @@ let failed = false
 // earlier `vitest run` of the suite has. Without it the first measured run would also pay writing it.
 {
   const env = { ...process.env, BUDGET_V8_FLAGS: V8_FLAGS.join(' ') }
-  const warm = await runTimed(process.execPath, [...V8_FLAGS, vitestBin, 'run', '--config', VARIANTS[1].config], { cwd: overheadDir, env, timeoutS: timeout })
+  const { config } = VARIANTS.find((v) => v.id === 'budgets')
+  const warm = await runTimed(process.execPath, [...V8_FLAGS, vitestBin, 'run', '--config', config], { cwd: overheadDir, env, timeoutS: timeout })
   if (warm.code !== 0) die(`the warm-up run with the plugin failed (exit ${warm.code ?? warm.signal}):\n${warm.output}`)
 }
 const runs = []
@@ -129,21 +131,21 @@ for (let rep = 0; rep < pairs; rep++) {
         `${Object.keys(EXPECTED).map((role) => `${role} ${count(role)}`).join(', ')}  ${(total / 1e9).toFixed(3)} G instructions` +
         `${wrong.length ? '  UNEXPECTED PROCESSES' : ''}`,
     )
-    if (ok) pair[v.id] = { ...parts(procs), ...byPart(procs) }
+    if (ok) pair[v.id] = { byRole: byRole(procs), byWhat: byWhat(procs) }
   }
   if (pair.plain && pair.budgets) runs.push(pair)
 }
 
-/** Instructions (millions) of the whole tree by what they were spent on (cachegrind-parts.mjs), `part: <name>`. */
-function byPart(procs) {
+/** Instructions (millions) of the whole tree by what they were spent on (cachegrind-parts.mjs), and without the GC. */
+function byWhat(procs) {
   const out = {}
-  for (const name of PART_NAMES) out[`part: ${name}`] = procs.reduce((a, p) => a + (p.parts?.[name] ?? 0) / 1e6, 0)
-  out['whole tree without the garbage collector'] = PART_NAMES.filter((n) => n !== 'garbage collector').reduce((a, n) => a + out[`part: ${n}`], 0)
+  for (const name of PART_NAMES) out[name] = procs.reduce((a, p) => a + (p.parts?.[name] ?? 0) / 1e6, 0)
+  out[NO_GC] = PART_NAMES.filter((n) => n !== 'garbage collector').reduce((a, n) => a + out[n], 0)
   return out
 }
 
 /** Instructions (millions) by role. */
-function parts(procs) {
+function byRole(procs) {
   const sum = (role) => procs.filter((p) => p.role === role).reduce((a, p) => a + p.instructions / 1e6, 0)
   const p = {
     'vitest process': sum('vitest'),
@@ -157,25 +159,25 @@ function parts(procs) {
 
 if (runs.length === 0) die('no complete pair: no figures (see the lines above and .cache/bench-budgets-instructions)')
 const signed = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`
-const row = (part) => {
-  const plain = median(runs.map((r) => r.plain[part]))
-  const budgets = median(runs.map((r) => r.budgets[part]))
-  const ratios = runs.map((r) => r.budgets[part] / r.plain[part])
-  const spread = ratios.length > 1 ? ` (${Math.min(...ratios).toFixed(4)} – ${Math.max(...ratios).toFixed(4)})` : ''
-  return [part.replace(/^part: /, ''), plain.toFixed(1), budgets.toFixed(1), signed(budgets - plain), `${median(ratios).toFixed(4)}x${spread}`]
-}
-const keys = Object.keys(runs[0].plain)
+const ratiosOf = (table, key) => runs.map((r) => r.budgets[table][key] / r.plain[table][key])
+const rows = (table) =>
+  Object.keys(runs[0].plain[table]).map((key) => {
+    const plain = median(runs.map((r) => r.plain[table][key]))
+    const budgets = median(runs.map((r) => r.budgets[table][key]))
+    const ratios = ratiosOf(table, key)
+    const spread = ratios.length > 1 ? ` (${Math.min(...ratios).toFixed(4)} – ${Math.max(...ratios).toFixed(4)})` : ''
+    return [key, plain.toFixed(1), budgets.toFixed(1), signed(budgets - plain), `${median(ratios).toFixed(4)}x${spread}`]
+  })
 const header = ['without the plugin', 'with it, budgets only', 'difference', 'ratio (per pair: range)']
 console.log('')
-printTable(['by process (instructions, millions)', ...header], keys.filter((k) => !k.startsWith('part: ') && !k.startsWith('whole tree without')).map(row), [0])
+printTable(['by process (instructions, millions)', ...header], rows('byRole'), [0])
 console.log('')
 // Where the difference went, by V8's function names (cachegrind-parts.mjs): the collector's part moves with
 // where each collection falls in the tests' own work, so the figure without it is what our code costs.
-printTable(['whole tree by what ran (instructions, millions)', ...header], keys.filter((k) => k.startsWith('part: ') || k.startsWith('whole tree without')).map(row), [0])
-const whole = median(runs.map((r) => r.budgets['whole tree'] / r.plain['whole tree']))
-const worst = Math.max(...runs.map((r) => r.budgets['whole tree'] / r.plain['whole tree']))
-const noGc = 'whole tree without the garbage collector'
-const wholeNoGc = median(runs.map((r) => r.budgets[noGc] / r.plain[noGc]))
+printTable(['whole tree by what ran (instructions, millions)', ...header], rows('byWhat'), [0])
+const whole = median(ratiosOf('byRole', 'whole tree'))
+const worst = Math.max(...ratiosOf('byRole', 'whole tree'))
+const wholeNoGc = median(ratiosOf('byWhat', NO_GC))
 console.log(
   `\nwhole tree: ${whole.toFixed(4)}x instructions (worst pair ${worst.toFixed(4)}x) against the target <= ${TARGET}x: ` +
     `${worst <= TARGET ? 'met' : 'missed'}; without V8's garbage collector ${wholeNoGc.toFixed(4)}x. ` +
