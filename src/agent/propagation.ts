@@ -172,6 +172,16 @@ function patchSyncSpawns(get: () => PropagationConfig): void {
   }
 }
 
+/**
+ * The options without the flags Node named as invalid for a worker: its message is `Initiated Worker with
+ * invalid execArgv flags: a, b` (lib/internal/errors.js, Node 12 to 24).
+ */
+export function withoutInvalidFlags(options: workerThreads.WorkerOptions, err: Error): workerThreads.WorkerOptions {
+  const listed = /flags: (.*)$/s.exec(err.message)?.[1]
+  const invalid = new Set((listed ?? '').split(', ').filter(Boolean))
+  return { ...options, execArgv: (options.execArgv ?? []).filter((a) => !invalid.has(a)) }
+}
+
 function patchWorker(get: () => PropagationConfig): void {
   const Base = OriginalWorker
   class Worker extends Base {
@@ -185,6 +195,7 @@ function patchWorker(get: () => PropagationConfig): void {
       // worker that inherits it would run without the agent: it gets the bootstrap added. Never to an execArgv
       // the caller gave: the worker's process.execArgv must stay what it asked for (tinypool's suite asserts
       // `['--no-warnings']`); such a worker runs unprofiled.
+      const given = options
       if (config.active() && options?.execArgv === undefined && !process.execArgv.includes(config.bootstrapPath)) {
         options = { ...(options ?? {}), execArgv: [...process.execArgv, '--require', config.bootstrapPath] }
       }
@@ -192,7 +203,22 @@ function patchWorker(get: () => PropagationConfig): void {
       const handing = config.active()
       if (handing) workerThreads.setEnvironmentData(SCRIPT_KEY, workerScript(filename, options, process.cwd()))
       try {
-        super(filename, options)
+        try {
+          super(filename, options)
+        } catch (err) {
+          // An execArgv given to a worker may not hold V8's or the process's options (--expose-gc, --stack-size=,
+          // --max-old-space-size=), which an inherited one may: Node throws before the thread starts. Those flags
+          // are the process's anyway, so the worker gets the execArgv without them (only its process.execArgv
+          // lacks them), and, if Node still refuses, the caller's options: unprofiled, never failing.
+          if (options === given || (err as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err
+          const retry = withoutInvalidFlags(options!, err as Error)
+          try {
+            super(filename, retry)
+          } catch (again) {
+            if ((again as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw again
+            super(filename, given)
+          }
+        }
       } finally {
         if (handing) workerThreads.setEnvironmentData(SCRIPT_KEY, undefined)
       }

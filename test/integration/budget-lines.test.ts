@@ -128,6 +128,17 @@ test('without profiling, a line budget starts sampling in its thread, and fails 
   expect(r.output).not.toMatch(/vitest-profiler {2}run /)
 })
 
+test('sampling started from a test thread whose process has a V8 flag: its worker starts, and is sampled', async () => {
+  // The agent's --require goes into the worker's execArgv (propagation.ts), which Node refuses when it holds a
+  // V8 flag such as --expose-gc (ERR_WORKER_INVALID_EXEC_ARGV): the worker must start anyway, with the agent.
+  const r = await runFixture('budget-lines', { via: 'vitest', env: { LINES_FILES: 'lines.test.ts', LINES_EXEC_ARGV: '--expose-gc', COLUMNS: '120' } })
+  expect(r.output).toMatch(/Tests {2}5 passed \(5\)/)
+  expect(r.code, r.output).toBe(1)
+  const fnSplit = r.output.match(/^ {6}where the CPU of that function ran: test thread ([\d.]+) ms, workers ([\d.]+) ms$/m)
+  expect(fnSplit, r.output).not.toBeNull()
+  expect(Number(fnSplit![2])).toBeGreaterThan(50)
+})
+
 test('without profiling and with no line budget, nothing is sampled and nothing is left behind', async () => {
   const r = await runFixture('budget-lines', { via: 'vitest', env: { LINES_FILES: 'cpu.test.ts' } })
   expect(r.code, r.output).toBe(1) // cpu over its budget fails in vitest
