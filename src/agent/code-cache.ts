@@ -1,7 +1,6 @@
 /**
- * One of our CommonJS bundles compiled through a V8 code cache kept on disk (setup-loader.ts for the budgets
- * setup module, worker-loader.ts for the meter's writing side in a worker). The cached data replaces V8's
- * parse and compile of the bundle in every thread that loads it.
+ * One of our CommonJS bundles compiled through a V8 code cache kept on disk (setup-loader.ts: the budgets
+ * setup module). The cached data replaces V8's parse and compile of the bundle in every thread that loads it.
  *
  * The data holds only the functions that were compiled when it was made. V8 compiles lazily, so data made
  * after one thread ran the module lacks every function that thread did not call: another thread calling one
