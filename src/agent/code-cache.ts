@@ -3,13 +3,14 @@
  * setup module). The cached data replaces V8's parse and compile of the bundle in every thread that loads it.
  *
  * The data holds only the functions that were compiled when it was made. V8 compiles lazily, so data made
- * after one thread ran the module lacks every function that thread did not call: another thread calling one
- * parses and compiles it then (in the overhead bench, about 30 functions per test process, re-parsed from a
- * cache that "hit"). So data is made from an eager compile: V8's `--lazy` flag turned off around the one
- * compile of a miss, then on again, as bytenode does for the same reason. V8 reads the flag only while it
- * compiles; the flag hash it stamps into cached data is the restored one, so the data is accepted by a
- * default process (checked by test/integration/setup-cache.test.ts: a run after a miss is a hit). A process
- * started with `--no-lazy` already compiles eagerly and is left alone.
+ * after one thread ran the module lacks every function that thread did not call, and another thread calling
+ * one parses and compiles it then. So data is made from an eager compile: V8's `--lazy` flag turned off
+ * around the one compile of a miss, then on again, as bytenode does for the same reason. V8 reads the flag
+ * only while it compiles; the flag hash it stamps into cached data is the restored one, so the data is
+ * accepted by a default process (test/integration/code-cache.test.ts: a hit parses none of the bundle's
+ * functions, per V8's own log). On the overhead bench this moved the instruction ratio by less than its
+ * noise: the functions a lazy cache left out were few. A process started with `--no-lazy` already compiles
+ * eagerly and is left alone.
  *
  * V8 rejects data from another V8 version or other flags (`cachedDataRejected`), but it checks the source
  * only by its length, so the file's name carries the bundle's size and mtime and Node's version and arch: a

@@ -176,7 +176,7 @@ function patchSyncSpawns(get: () => PropagationConfig): void {
  * The options without the flags Node named as invalid for a worker: its message is `Initiated Worker with
  * invalid execArgv flags: a, b` (lib/internal/errors.js, Node 12 to 24).
  */
-export function withoutInvalidFlags(options: workerThreads.WorkerOptions, err: Error): workerThreads.WorkerOptions {
+function withoutInvalidFlags(options: workerThreads.WorkerOptions, err: Error): workerThreads.WorkerOptions {
   const listed = /flags: (.*)$/s.exec(err.message)?.[1]
   const invalid = new Set((listed ?? '').split(', ').filter(Boolean))
   return { ...options, execArgv: (options.execArgv ?? []).filter((a) => !invalid.has(a)) }
